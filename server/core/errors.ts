@@ -1,0 +1,57 @@
+/**
+ * Typed errors with stable codes. Codes are API: add new ones, never rename.
+ * The HTTP layer maps codes to statuses (server/http/error-status.ts); the CLI
+ * prints `code: message` on one line.
+ */
+export type ErrorCode =
+  // input
+  | 'BAD_REQUEST'
+  | 'INVALID_METADATA'
+  | 'METADATA_TOO_LARGE'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'EMPTY_BODY'
+  | 'INVALID_DIGEST_HEADER'
+  | 'DIGEST_MISMATCH'
+  | 'INVALID_HEX'
+  | 'INVALID_JSON'
+  | 'NON_CANONICAL_JSON'
+  | 'INVALID_EVENT'
+  | 'INVALID_PROOF_BUNDLE'
+  | 'INVALID_RANGE'
+  | 'INVALID_TREE_SIZE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'UPLOAD_ABORTED'
+  // auth
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  // lookup
+  | 'NOT_FOUND'
+  | 'EVIDENCE_NOT_FOUND'
+  // infrastructure
+  | 'CHAIN_UNAVAILABLE'
+  | 'CHAIN_MISMATCH'
+  | 'LOG_FORK_DETECTED'
+  | 'CONTENT_UNAVAILABLE'
+  | 'CONFIG_INVALID'
+  | 'INTERNAL';
+
+export interface AppErrorOptions {
+  cause?: unknown;
+  details?: Record<string, unknown>;
+}
+
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  readonly code: ErrorCode;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details;
+  }
+}
+
+export function isAppError(error: unknown, code?: ErrorCode): error is AppError {
+  return error instanceof AppError && (code === undefined || error.code === code);
+}
