@@ -30,6 +30,7 @@ export type ErrorCode =
   // infrastructure
   | 'CHAIN_UNAVAILABLE'
   | 'CHAIN_MISMATCH'
+  | 'ANCHOR_REJECTED'
   | 'LOG_FORK_DETECTED'
   | 'CONTENT_UNAVAILABLE'
   | 'CONFIG_INVALID'
