@@ -29,7 +29,6 @@ const config: HardhatUserConfig = {
   paths: { sources: './contracts', tests: './test', cache: './cache', artifacts: './artifacts' },
   mocha: {
     timeout: 120_000,
-    spec: ['test/**/*.test.ts'],
   },
 };
 

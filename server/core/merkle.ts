@@ -246,16 +246,17 @@ export function computeRootsFromConsistencyProof(size1: number, size2: number, r
 
 export function verifyConsistency(size1: number, size2: number, root1: Hash, root2: Hash, proof: readonly Hash[]): ProofResult {
   if (!isSize(size1) || !isSize(size2)) return fail('INVALID_TREE_SIZE', 'tree sizes must be non-negative safe integers');
-  if (badHash(root1, root2, ...proof)) return fail('INVALID_HASH_LENGTH', 'every hash must be 32 bytes');
-  if (proof.length > MAX_PROOF_LENGTH) return fail('PROOF_TOO_LONG', `proofs longer than ${MAX_PROOF_LENGTH} hashes are refused`);
   if (size1 > size2) return fail('INVALID_TREE_SIZE', `size1 ${size1} is larger than size2 ${size2}`);
+  // Every tree extends the empty one; a proof "from size 0" proves nothing, so it is refused.
+  if (size1 === 0) return fail('INVALID_TREE_SIZE', 'a consistency proof from the empty tree is meaningless');
   if (size1 === size2) {
+    // Equal sizes: the "proof" is the equality of the roots themselves (RFC 9162 §2.1.4.2 step 1).
     if (proof.length !== 0) return fail('WRONG_PROOF_SIZE', 'equal sizes need an empty proof');
     if (!bytesEqual(root1, root2)) return fail('ROOT_MISMATCH', 'equal sizes with different roots', { expected: root2, calculated: root1 });
     return { ok: true, root: toHex(root2) };
   }
-  // Every tree extends the empty one; a proof "from size 0" proves nothing, so it is refused.
-  if (size1 === 0) return fail('INVALID_TREE_SIZE', 'a consistency proof from the empty tree is meaningless');
+  if (badHash(root1, root2, ...proof)) return fail('INVALID_HASH_LENGTH', 'every hash must be 32 bytes');
+  if (proof.length > MAX_PROOF_LENGTH) return fail('PROOF_TOO_LONG', `proofs longer than ${MAX_PROOF_LENGTH} hashes are refused`);
   if (proof.length === 0) return fail('WRONG_PROOF_SIZE', 'a consistency proof between different sizes cannot be empty');
   const calculated = computeRootsFromConsistencyProof(size1, size2, root1, proof);
   if (calculated === null) return fail('WRONG_PROOF_SIZE', `a consistency proof from ${size1} to ${size2} has a different length than ${proof.length}`);

@@ -1,0 +1,156 @@
+/**
+ * Verification of a proof bundle: pure, and every check reported (never only
+ * the first failure). The caller gathers what lives outside the bundle — the
+ * SHA-256 of the file at hand and what the chain says — and this module
+ * decides. `ok` is true only if every check passed.
+ */
+import { isAppError } from './errors';
+import { bytesEqual, parseHash, toHex } from './hex';
+import { computeLeafHash } from './events';
+import { formatChainTime, parseProofBundle, type ProofBundle } from './proof-bundle';
+import { verifyInclusion } from './merkle';
+
+export type CheckName =
+  | 'bundle-format'
+  | 'content-hash'
+  | 'leaf-hash'
+  | 'inclusion'
+  | 'chain'
+  | 'anchor'
+  | 'anchor-transaction'
+  | 'chain-inclusion';
+
+export interface Check {
+  check: CheckName;
+  ok: boolean;
+  /** Why it failed, as a stable code. */
+  code?: string;
+  message: string;
+  expected?: string;
+  found?: string;
+}
+
+export interface VerificationResult {
+  ok: boolean;
+  checks: Check[];
+}
+
+/** What the chain said about the bundle's anchor, read by an adapter from the chain itself. */
+export interface ChainObservation {
+  chainId: number;
+  contract: string;
+  /** headAt(bundle.treeSize) on the contract; null if that size was never anchored. */
+  head: { rootHash: string; anchoredAt: number } | null;
+  /** The TreeHeadAnchored event for bundle.treeSize; null if none was found. */
+  anchorTx: { txHash: string; blockNumber: number } | null;
+  /** The contract's own verifyInclusion(leafHash, leafIndex, treeSize, proof). */
+  contractVerifiesInclusion: boolean;
+}
+
+export type ChainEvidence = { reachable: true; observation: ChainObservation } | { reachable: false; message: string };
+
+export interface VerifyBundleInput {
+  /** Lowercase hex SHA-256 of the file being verified; omit to check the bundle alone. */
+  contentSha256?: string;
+  chain: ChainEvidence;
+}
+
+function pass(check: CheckName, message: string): Check {
+  return { check, ok: true, message };
+}
+
+function failed(check: CheckName, code: string, message: string, expected?: string, found?: string): Check {
+  return { check, ok: false, code, message, ...(expected !== undefined ? { expected } : {}), ...(found !== undefined ? { found } : {}) };
+}
+
+function result(checks: Check[]): VerificationResult {
+  return { ok: checks.length > 0 && checks.every((c) => c.ok), checks };
+}
+
+/** Parses, then verifies. A bundle that does not parse fails the bundle-format check and nothing else is claimed. */
+export function verifyRawProofBundle(raw: unknown, input: VerifyBundleInput): VerificationResult {
+  let bundle: ProofBundle;
+  try {
+    bundle = parseProofBundle(raw);
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    return result([failed('bundle-format', error.code, error.message)]);
+  }
+  return verifyProofBundle(bundle, input);
+}
+
+export function verifyProofBundle(bundle: ProofBundle, input: VerifyBundleInput): VerificationResult {
+  const checks: Check[] = [pass('bundle-format', `${bundle.version} bundle for leaf ${bundle.leafIndex} of ${bundle.treeSize}`)];
+
+  if (input.contentSha256 !== undefined) {
+    const recorded = typeof bundle.event.sha256 === 'string' ? bundle.event.sha256 : undefined;
+    if (recorded === undefined) checks.push(failed('content-hash', 'NO_CONTENT_HASH', `a ${bundle.event.type} event records no file hash`));
+    else if (recorded === input.contentSha256) checks.push(pass('content-hash', 'the file’s SHA-256 matches the recorded one'));
+    else checks.push(failed('content-hash', 'CONTENT_HASH_MISMATCH', 'the file’s SHA-256 differs from the recorded one', recorded, input.contentSha256));
+  }
+
+  // The leaf is recomputed from the event; the bundle's own leafHash is only compared, never trusted.
+  const leafHash = computeLeafHash(bundle.event);
+  if (toHex(leafHash) === bundle.leafHash) checks.push(pass('leaf-hash', 'the event hashes to the logged leaf'));
+  else checks.push(failed('leaf-hash', 'LEAF_HASH_MISMATCH', 'the event does not hash to the logged leaf', bundle.leafHash, toHex(leafHash)));
+
+  const inclusion = verifyInclusion(
+    bundle.leafIndex,
+    bundle.treeSize,
+    leafHash,
+    bundle.inclusionProof.map((h, i) => parseHash(h, `inclusionProof[${i}]`)),
+    parseHash(bundle.rootHash, 'rootHash'),
+  );
+  if (inclusion.ok) checks.push(pass('inclusion', `the leaf is included in the tree of size ${bundle.treeSize}`));
+  else checks.push(failed('inclusion', inclusion.code, inclusion.message, inclusion.expected, inclusion.calculated));
+
+  checks.push(...chainChecks(bundle, leafHash, input.chain));
+  return result(checks);
+}
+
+function chainChecks(bundle: ProofBundle, leafHash: Uint8Array, chain: ChainEvidence): Check[] {
+  const names: CheckName[] = ['chain', 'anchor', 'anchor-transaction', 'chain-inclusion'];
+  if (!chain.reachable) {
+    return names.map((name) => failed(name, 'CHAIN_UNAVAILABLE', `the chain could not be read: ${chain.message}`));
+  }
+  const seen = chain.observation;
+  const checks: Check[] = [];
+
+  if (seen.chainId !== bundle.anchor.chainId) {
+    checks.push(failed('chain', 'CHAIN_ID_MISMATCH', 'the RPC endpoint serves a different chain', String(bundle.anchor.chainId), String(seen.chainId)));
+  } else if (seen.contract.toLowerCase() !== bundle.anchor.contract) {
+    checks.push(failed('chain', 'CONTRACT_MISMATCH', 'the chain was read at a different contract', bundle.anchor.contract, seen.contract));
+  } else {
+    checks.push(pass('chain', `chain ${seen.chainId}, contract ${seen.contract}`));
+  }
+
+  if (seen.head === null) {
+    checks.push(failed('anchor', 'NOT_ANCHORED', `no head of size ${bundle.treeSize} is anchored on the chain`, bundle.rootHash));
+  } else if (!bytesEqual(parseHash(seen.head.rootHash), parseHash(bundle.rootHash))) {
+    checks.push(failed('anchor', 'ANCHORED_ROOT_MISMATCH', `the chain anchors a different root at size ${bundle.treeSize}`, seen.head.rootHash, bundle.rootHash));
+  } else if (formatChainTime(seen.head.anchoredAt) !== bundle.anchor.anchoredAt) {
+    checks.push(failed('anchor', 'ANCHOR_TIME_MISMATCH', 'the chain records a different anchoring time', formatChainTime(seen.head.anchoredAt), bundle.anchor.anchoredAt));
+  } else {
+    checks.push(pass('anchor', `root anchored on chain at size ${bundle.treeSize} on ${bundle.anchor.anchoredAt}`));
+  }
+
+  if (seen.anchorTx === null) {
+    checks.push(failed('anchor-transaction', 'ANCHOR_TX_NOT_FOUND', 'no anchoring transaction for this size was found on the chain', bundle.anchor.txHash));
+  } else if (seen.anchorTx.txHash !== bundle.anchor.txHash || seen.anchorTx.blockNumber !== bundle.anchor.blockNumber) {
+    checks.push(
+      failed(
+        'anchor-transaction',
+        'ANCHOR_TX_MISMATCH',
+        'the head was anchored by a different transaction or block',
+        `${bundle.anchor.txHash}@${bundle.anchor.blockNumber}`,
+        `${seen.anchorTx.txHash}@${seen.anchorTx.blockNumber}`,
+      ),
+    );
+  } else {
+    checks.push(pass('anchor-transaction', `anchored by ${seen.anchorTx.txHash} in block ${seen.anchorTx.blockNumber}`));
+  }
+
+  if (seen.contractVerifiesInclusion) checks.push(pass('chain-inclusion', 'the contract itself confirms the inclusion proof'));
+  else checks.push(failed('chain-inclusion', 'CONTRACT_REJECTS_INCLUSION', `the contract's verifyInclusion returned false for leaf ${toHex(leafHash)}`));
+  return checks;
+}
