@@ -4,13 +4,13 @@
  * SHA-256 of the file at hand and what the chain says — and this module
  * decides. `ok` is true only if every check passed.
  */
-import { isAppError } from './errors';
 import { bytesEqual, parseHash, toHex } from './hex';
 import { computeLeafHash } from './events';
-import { formatChainTime, parseProofBundle, type ProofBundle } from './proof-bundle';
+import { formatChainTime, type ProofBundle } from './proof-bundle';
 import { verifyInclusion } from './merkle';
 
 export type CheckName =
+  | 'registered'
   | 'bundle-format'
   | 'content-hash'
   | 'leaf-hash'
@@ -65,18 +65,6 @@ function failed(check: CheckName, code: string, message: string, expected?: stri
 
 function result(checks: Check[]): VerificationResult {
   return { ok: checks.length > 0 && checks.every((c) => c.ok), checks };
-}
-
-/** Parses, then verifies. A bundle that does not parse fails the bundle-format check and nothing else is claimed. */
-export function verifyRawProofBundle(raw: unknown, input: VerifyBundleInput): VerificationResult {
-  let bundle: ProofBundle;
-  try {
-    bundle = parseProofBundle(raw);
-  } catch (error) {
-    if (!isAppError(error)) throw error;
-    return result([failed('bundle-format', error.code, error.message)]);
-  }
-  return verifyProofBundle(bundle, input);
 }
 
 export function verifyProofBundle(bundle: ProofBundle, input: VerifyBundleInput): VerificationResult {

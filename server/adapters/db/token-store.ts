@@ -1,0 +1,67 @@
+/**
+ * Bearer tokens. Only SHA-256 of each secret is stored: a copy of the database
+ * does not let anyone act as a user. Secrets are 32 random bytes, so a plain
+ * hash (no slow KDF) is enough.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
+import type { Db } from './database';
+
+export const ROLES = ['admin', 'officer', 'uploader'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface TokenRecord {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+interface Row {
+  id: string;
+  name: string;
+  role: Role;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+const TOKEN_PREFIX = 'cus_';
+const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
+const toRecord = (row: Row): TokenRecord => ({ id: row.id, name: row.name, role: row.role, createdAt: row.created_at, revokedAt: row.revoked_at });
+
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}
+
+export class TokenStore {
+  private readonly insertStmt: Statement<[string, string, string, string, string]>;
+  private readonly byHashStmt: Statement<[string], Row>;
+  private readonly countStmt: Statement<[], { n: number }>;
+
+  constructor(db: Db) {
+    this.insertStmt = db.prepare('INSERT INTO tokens (id, name, role, token_hash, created_at) VALUES (?, ?, ?, ?, ?)');
+    this.byHashStmt = db.prepare('SELECT id, name, role, created_at, revoked_at FROM tokens WHERE token_hash = ?');
+    this.countStmt = db.prepare('SELECT count(*) AS n FROM tokens');
+  }
+
+  /** Mints a token; the secret is returned once and never stored. */
+  create(name: string, role: Role, now = new Date()): { secret: string; token: TokenRecord } {
+    const secret = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+    const id = `tok_${randomUUID()}`;
+    this.insertStmt.run(id, name, role, hashSecret(secret), now.toISOString());
+    return { secret, token: { id, name, role, createdAt: now.toISOString(), revokedAt: null } };
+  }
+
+  /** The live token for a presented secret, or null (unknown or revoked). */
+  authenticate(secret: string): TokenRecord | null {
+    if (!secret.startsWith(TOKEN_PREFIX) || secret.length > 128) return null;
+    const row = this.byHashStmt.get(hashSecret(secret));
+    if (!row || row.revoked_at !== null) return null;
+    return toRecord(row);
+  }
+
+  count(): number {
+    return this.countStmt.get()!.n;
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * One typed configuration, parsed once from the environment (and CLI flags) at
+ * start-up, every problem listed at once, then frozen. Nothing else reads
+ * process.env.
+ */
+import { resolve } from 'node:path';
+import { AppError } from './core/errors';
+
+export interface ChainConfig {
+  /** Set: anchor on this external EVM chain. Unset: start the embedded anvil chain. */
+  rpcUrl?: string;
+  contract?: string;
+  anchorerKeyFile?: string;
+  /** Port of the embedded anvil node (0 = any free port). */
+  embeddedPort: number;
+  rpcTimeoutMs: number;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  anchorIntervalMs: number;
+  /** Longest wait between anchoring retries while the chain is failing. */
+  anchorMaxBackoffMs: number;
+  maxUploadBytes: number;
+  maxMetadataBytes: number;
+  maxJsonBodyBytes: number;
+  logPageSize: number;
+  logLevel: LogLevel;
+  chain: ChainConfig;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+
+/** Documented in the README's configuration table; keep both in step. */
+export const ENV = {
+  port: 'CUSTOS_PORT',
+  host: 'CUSTOS_HOST',
+  dataDir: 'CUSTOS_DATA_DIR',
+  anchorIntervalMs: 'CUSTOS_ANCHOR_INTERVAL_MS',
+  anchorMaxBackoffMs: 'CUSTOS_ANCHOR_MAX_BACKOFF_MS',
+  maxUploadBytes: 'CUSTOS_MAX_UPLOAD_BYTES',
+  maxMetadataBytes: 'CUSTOS_MAX_METADATA_BYTES',
+  maxJsonBodyBytes: 'CUSTOS_MAX_JSON_BODY_BYTES',
+  logPageSize: 'CUSTOS_LOG_PAGE_SIZE',
+  logLevel: 'CUSTOS_LOG_LEVEL',
+  rpcUrl: 'CUSTOS_CHAIN_RPC_URL',
+  contract: 'CUSTOS_CHAIN_CONTRACT',
+  anchorerKeyFile: 'CUSTOS_ANCHORER_KEY_FILE',
+  embeddedPort: 'CUSTOS_ANVIL_PORT',
+  rpcTimeoutMs: 'CUSTOS_CHAIN_RPC_TIMEOUT_MS',
+} as const;
+
+export type ConfigOverrides = Partial<Omit<Config, 'chain'>> & { chain?: Partial<ChainConfig> };
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Readonly<Config> {
+  const problems: string[] = [];
+  const str = (name: string): string | undefined => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      problems.push(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return Number(raw);
+  };
+
+  const logLevel = (str(ENV.logLevel) ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`${ENV.logLevel} must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const chain: ChainConfig = {
+    rpcUrl: str(ENV.rpcUrl),
+    contract: str(ENV.contract),
+    anchorerKeyFile: str(ENV.anchorerKeyFile),
+    embeddedPort: int(ENV.embeddedPort, 8545, 0, 65535),
+    rpcTimeoutMs: int(ENV.rpcTimeoutMs, 10_000, 100, 600_000),
+    ...overrides.chain,
+  };
+
+  const config: Config = {
+    port: int(ENV.port, 8080, 0, 65535),
+    host: str(ENV.host) ?? '127.0.0.1',
+    dataDir: str(ENV.dataDir) ?? './data',
+    anchorIntervalMs: int(ENV.anchorIntervalMs, 2000, 50, 86_400_000),
+    anchorMaxBackoffMs: int(ENV.anchorMaxBackoffMs, 60_000, 100, 86_400_000),
+    maxUploadBytes: int(ENV.maxUploadBytes, 64 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
+    maxMetadataBytes: int(ENV.maxMetadataBytes, 16 * 1024, 256, 1024 * 1024),
+    maxJsonBodyBytes: int(ENV.maxJsonBodyBytes, 1024 * 1024, 1024, 64 * 1024 * 1024),
+    logPageSize: int(ENV.logPageSize, 1000, 1, 100_000),
+    logLevel,
+    ...overrides,
+    chain,
+  };
+  config.dataDir = resolve(config.dataDir);
+
+  if (chain.rpcUrl !== undefined) {
+    if (!/^https?:\/\//.test(chain.rpcUrl)) problems.push(`${ENV.rpcUrl} must be an http(s) URL`);
+    if (chain.contract === undefined) problems.push(`${ENV.rpcUrl} is set, so ${ENV.contract} is required (deploy with \`custos deploy\`)`);
+    if (chain.anchorerKeyFile === undefined) problems.push(`${ENV.rpcUrl} is set, so ${ENV.anchorerKeyFile} is required`);
+  } else if (chain.contract !== undefined || chain.anchorerKeyFile !== undefined) {
+    problems.push(`${ENV.contract} and ${ENV.anchorerKeyFile} only apply with ${ENV.rpcUrl}`);
+  }
+  if (chain.contract !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(chain.contract)) problems.push(`${ENV.contract} must be a 0x-prefixed address`);
+
+  if (problems.length > 0) {
+    throw new AppError('CONFIG_INVALID', `invalid configuration: ${problems.join('; ')}`, { details: { problems } });
+  }
+  return Object.freeze({ ...config, chain: Object.freeze(chain) });
+}

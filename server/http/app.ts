@@ -1,0 +1,22 @@
+/** The Koa application: middleware order is request context/errors → routes → 404. */
+import Koa from 'koa';
+import type { AppComponents } from './components';
+import { notFound, requestContext } from './middleware';
+import { evidenceRoutes } from './routes/evidence';
+import { verifyRoutes } from './routes/verify';
+import { logRoutes } from './routes/log';
+import { healthRoutes } from './routes/health';
+
+export function createApp(components: AppComponents): Koa {
+  const app = new Koa();
+  app.proxy = false;
+  // Errors are answered and logged by requestContext; keep Koa from printing them again.
+  app.silent = true;
+  app.use(requestContext(components.logger.child({ component: 'http' })));
+  app.use(notFound());
+  for (const router of [evidenceRoutes(components), verifyRoutes(components), logRoutes(components), healthRoutes(components)]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods({ throw: false }));
+  }
+  return app;
+}

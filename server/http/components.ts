@@ -1,0 +1,27 @@
+/** What the HTTP layer is given: wired once in server/runtime.ts. */
+import type { Config } from '../config';
+import type { ChainAnchor, ContentStore } from '../ports';
+import type { AnchorStore } from '../adapters/db/anchor-store';
+import type { EvidenceStore } from '../adapters/db/evidence-store';
+import type { LogStore } from '../adapters/db/log-store';
+import type { TokenStore } from '../adapters/db/token-store';
+import type { Db } from '../adapters/db/database';
+import type { Anchorer } from '../services/anchorer';
+import type { Ingest } from '../services/ingest';
+import type { BuildProofBundle } from '../services/proofs';
+import type { Logger } from '../logger';
+
+export interface AppComponents {
+  config: Readonly<Config>;
+  db: Db;
+  log: LogStore;
+  evidence: EvidenceStore;
+  anchors: AnchorStore;
+  tokens: TokenStore;
+  content: ContentStore;
+  chain: ChainAnchor;
+  anchorer: Anchorer;
+  ingest: Ingest;
+  buildProofBundle: BuildProofBundle;
+  logger: Logger;
+}

@@ -1,0 +1,50 @@
+/** Request id and the one error middleware that answers `{ error: { code, message, requestId } }`. */
+import { randomUUID } from 'node:crypto';
+import type { Context, Next } from 'koa';
+import { AppError, isAppError } from '../core/errors';
+import { HTTP_STATUS } from './error-status';
+import { describeError, type Logger } from '../logger';
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+export function requestContext(logger: Logger) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const given = ctx.get('X-Request-Id');
+    const requestId = SAFE_REQUEST_ID.test(given) ? given : randomUUID();
+    ctx.state.requestId = requestId;
+    ctx.state.logger = logger.child({ requestId });
+    ctx.set('X-Request-Id', requestId);
+    const started = Date.now();
+    try {
+      await next();
+    } catch (error) {
+      const appError = toAppError(error);
+      ctx.status = HTTP_STATUS[appError.code];
+      ctx.body = { error: { code: appError.code, message: appError.message, requestId, ...(appError.details ? { details: appError.details } : {}) } };
+      if (ctx.status === 401) ctx.set('WWW-Authenticate', 'Bearer');
+      // Logged once, here, where it is handled; 4xx are the client's business.
+      if (ctx.status >= 500) ctx.state.logger.error('request failed', { method: ctx.method, path: ctx.path, status: ctx.status, ...describeError(error) });
+    }
+    ctx.state.logger.debug('request', { method: ctx.method, path: ctx.path, status: ctx.status, ms: Date.now() - started });
+  };
+}
+
+function toAppError(error: unknown): AppError {
+  if (isAppError(error)) {
+    // Internal details (paths, causes) stay in the log, not in the answer.
+    return error.code === 'INTERNAL' ? new AppError('INTERNAL', 'internal error') : error;
+  }
+  // Koa's own errors (e.g. a malformed URL) carry a 4xx status; anything else is ours.
+  const status = (error as { status?: number }).status;
+  if (typeof status === 'number' && status >= 400 && status < 500) return new AppError('BAD_REQUEST', (error as Error).message);
+  return new AppError('INTERNAL', 'internal error', { cause: error });
+}
+
+export function notFound() {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    await next();
+    if (ctx.status === 404 && ctx.body === undefined) {
+      throw new AppError('NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
+    }
+  };
+}

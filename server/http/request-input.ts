@@ -1,0 +1,89 @@
+/** Strict parsing of untrusted request parts: headers, query numbers, JSON bodies, ranges. */
+import type { Context } from 'koa';
+import { AppError } from '../core/errors';
+import { parseBase64, toHex } from '../core/hex';
+
+/** A query parameter as a non-negative safe integer; `BigInt(' 12 ')`-style leniency is refused. */
+export function queryInteger(ctx: Context, name: string, fallback?: number): number {
+  const raw = ctx.query[name];
+  if (raw === undefined && fallback !== undefined) return fallback;
+  if (typeof raw !== 'string' || !/^\d{1,16}$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+    throw new AppError('BAD_REQUEST', `query parameter ${name} must be a non-negative integer`, { details: { parameter: name } });
+  }
+  return Number(raw);
+}
+
+/** Reads a JSON body up to `limit` bytes. */
+export async function readJsonBody(ctx: Context, limit: number): Promise<unknown> {
+  const declared = Number(ctx.get('Content-Length') || 0);
+  if (declared > limit) throw new AppError('PAYLOAD_TOO_LARGE', `JSON bodies are limited to ${limit} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new AppError('PAYLOAD_TOO_LARGE', `JSON bodies are limited to ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (cause) {
+    throw new AppError('INVALID_JSON', 'the body is not valid JSON', { cause });
+  }
+}
+
+/**
+ * RFC 9530 Repr-Digest: a structured-field dictionary such as
+ * `sha-256=:<base64>:`. Returns the SHA-256 as hex, or undefined if absent.
+ */
+export function parseReprDigest(header: string): string | undefined {
+  if (header.trim() === '') return undefined;
+  const members = header.split(',').map((m) => m.trim());
+  let sha256: string | undefined;
+  for (const member of members) {
+    const match = /^([a-z0-9-]+)=:([A-Za-z0-9+/]*={0,2}):$/.exec(member);
+    if (!match) throw new AppError('INVALID_DIGEST_HEADER', 'Repr-Digest must look like sha-256=:<base64>:');
+    if (match[1] === 'sha-256') {
+      const bytes = parseBase64(match[2], 'Repr-Digest sha-256');
+      if (bytes.length !== 32) throw new AppError('INVALID_DIGEST_HEADER', 'the sha-256 Repr-Digest must be 32 bytes');
+      sha256 = toHex(bytes);
+    }
+  }
+  if (sha256 === undefined) throw new AppError('INVALID_DIGEST_HEADER', 'Repr-Digest has no sha-256 member, the only algorithm supported');
+  return sha256;
+}
+
+export interface ResolvedRange {
+  start: number;
+  /** Inclusive. */
+  end: number;
+}
+
+/**
+ * A single `bytes=` range (RFC 9110 §14.1.2). Returns null when the header is
+ * absent or asks for several ranges (the whole content is then sent, which
+ * the RFC allows); throws INVALID_RANGE when nothing in it can be satisfied.
+ */
+export function parseRange(header: string, size: number): ResolvedRange | null {
+  if (header === '') return null;
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match) {
+    if (/^bytes=.*,/.test(header)) return null;
+    throw new AppError('INVALID_RANGE', 'Range must be a single bytes=start-end range', { details: { size } });
+  }
+  const [, first, last] = match;
+  let start: number;
+  let end: number;
+  if (first === '') {
+    if (last === '') throw new AppError('INVALID_RANGE', 'empty range', { details: { size } });
+    const suffix = Number(last);
+    start = Math.max(0, size - suffix);
+    end = size - 1;
+    if (suffix === 0) throw new AppError('INVALID_RANGE', 'a zero-length suffix range cannot be satisfied', { details: { size } });
+  } else {
+    start = Number(first);
+    end = last === '' ? size - 1 : Math.min(Number(last), size - 1);
+    if (last !== '' && Number(last) < start) throw new AppError('INVALID_RANGE', 'range end is before its start', { details: { size } });
+  }
+  if (start >= size) throw new AppError('INVALID_RANGE', `range starts beyond the end of the ${size}-byte content`, { details: { size } });
+  return { start, end };
+}

@@ -1,0 +1,130 @@
+/** /v1/evidence: upload (streamed), records, content (Range, ETag) and proof bundles. */
+import { Readable } from 'node:stream';
+import { Router } from '@koa/router';
+import type { Context } from 'koa';
+import { AppError } from '../../core/errors';
+import { parseEvidenceMetadata } from '../../core/evidence-metadata';
+import { requireRole } from '../auth';
+import { parseRange, parseReprDigest } from '../request-input';
+import { toEvidenceView } from '../../services/evidence-view';
+import type { AppComponents } from '../components';
+import type { EvidenceRow } from '../../adapters/db/evidence-store';
+
+const MEDIA_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
+const EVIDENCE_ID = /^ev_[0-9a-f-]{36}$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+export function evidenceRoutes(c: AppComponents): Router {
+  const router = new Router({ prefix: '/v1/evidence' });
+  const canUpload = requireRole(c.tokens, 'uploader', 'officer', 'admin');
+  const canReadRecords = requireRole(c.tokens, 'uploader', 'officer', 'admin');
+  const canReadContent = requireRole(c.tokens, 'officer', 'admin');
+
+  const findRecord = (id: string): EvidenceRow => {
+    const record = EVIDENCE_ID.test(id) ? c.evidence.byId(id) : null;
+    if (!record) throw new AppError('EVIDENCE_NOT_FOUND', `no evidence with id ${id}`);
+    return record;
+  };
+
+  router.post('/', canUpload, async (ctx) => {
+    const metadata = parseEvidenceMetadata(readMetadataHeader(ctx, c.config.maxMetadataBytes));
+    const declaredSha256 = parseReprDigest(ctx.get('Repr-Digest'));
+    const declaredLength = ctx.get('Content-Length');
+    if (declaredLength !== '' && Number(declaredLength) > c.config.maxUploadBytes) {
+      throw new AppError('PAYLOAD_TOO_LARGE', `recordings larger than ${c.config.maxUploadBytes} bytes are refused`, {
+        details: { maxUploadBytes: c.config.maxUploadBytes },
+      });
+    }
+    const { evidence, created } = await c.ingest({
+      body: ctx.req,
+      metadata,
+      mediaType: parseMediaType(ctx.get('Content-Type')),
+      declaredSha256,
+      uploader: ctx.state.actor,
+    });
+    ctx.status = created ? 201 : 200;
+    ctx.set('Location', `/v1/evidence/${evidence.id}`);
+    ctx.body = toEvidenceView(evidence, c.anchors.latest());
+  });
+
+  router.get('/', canReadRecords, (ctx) => {
+    const sha256 = ctx.query.sha256;
+    if (typeof sha256 !== 'string' || !SHA256_HEX.test(sha256)) {
+      throw new AppError('BAD_REQUEST', 'give ?sha256= with 64 lowercase hex characters');
+    }
+    const record = c.evidence.bySha256(sha256);
+    if (!record) throw new AppError('EVIDENCE_NOT_FOUND', `no evidence with sha256 ${sha256}`);
+    ctx.body = toEvidenceView(record, c.anchors.latest());
+  });
+
+  router.get('/:id', canReadRecords, (ctx) => {
+    ctx.body = toEvidenceView(findRecord(ctx.params.id), c.anchors.latest());
+  });
+
+  router.get('/:id/proof', canReadRecords, (ctx) => {
+    const result = c.buildProofBundle(findRecord(ctx.params.id));
+    if (result.status === 'pending') {
+      ctx.status = 202;
+      ctx.set('Retry-After', String(Math.max(1, Math.ceil(c.config.anchorIntervalMs / 1000))));
+      ctx.body = { status: 'pending', leafIndex: result.leafIndex, message: 'logged; the proof is ready once the next log head is anchored' };
+      return;
+    }
+    ctx.body = result.bundle;
+  });
+
+  router.get('/:id/content', canReadContent, async (ctx) => {
+    const record = findRecord(ctx.params.id);
+    const etag = `"${record.sha256}"`;
+    ctx.set('ETag', etag);
+    ctx.set('Accept-Ranges', 'bytes');
+    ctx.set('Cache-Control', 'private, no-transform');
+    if (ctx.get('If-None-Match') === etag) {
+      ctx.status = 304;
+      return;
+    }
+    const range = parseRangeOrAnswer416(ctx, record.size);
+    ctx.type = record.mediaType;
+    if (range) {
+      ctx.status = 206;
+      ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${record.size}`);
+      ctx.length = range.end - range.start + 1;
+      ctx.body = Readable.from(c.content.get(record.cid, { offset: range.start, length: range.end - range.start + 1 }));
+    } else {
+      ctx.length = record.size;
+      ctx.body = Readable.from(c.content.get(record.cid));
+    }
+  });
+
+  return router;
+}
+
+function readMetadataHeader(ctx: Context, maxBytes: number): unknown {
+  const raw = ctx.get('Custos-Metadata');
+  if (raw === '') throw new AppError('INVALID_METADATA', 'send the recording’s metadata as JSON in the Custos-Metadata header');
+  if (Buffer.byteLength(raw, 'latin1') > maxBytes) {
+    throw new AppError('METADATA_TOO_LARGE', `Custos-Metadata is limited to ${maxBytes} bytes`, { details: { maxMetadataBytes: maxBytes } });
+  }
+  // Node hands header bytes over as latin1; metadata is UTF-8 JSON (Chinese names and notes are common).
+  const text = Buffer.from(raw, 'latin1').toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new AppError('INVALID_METADATA', 'Custos-Metadata is not valid JSON', { cause });
+  }
+}
+
+function parseMediaType(header: string): string {
+  const type = header.split(';')[0].trim().toLowerCase();
+  if (type === '') return 'application/octet-stream';
+  if (!MEDIA_TYPE.test(type)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Content-Type "${type}" is not a media type`);
+  return type;
+}
+
+function parseRangeOrAnswer416(ctx: Context, size: number) {
+  try {
+    return parseRange(ctx.get('Range'), size);
+  } catch (error) {
+    ctx.set('Content-Range', `bytes */${size}`);
+    throw error;
+  }
+}

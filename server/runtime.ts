@@ -1,0 +1,203 @@
+/**
+ * Wires the service once: data directory, SQLite, the embedded (or configured)
+ * IPFS store and chain, the anchorer, and the Koa app. Tests call startCustos
+ * with a temporary data directory and the real embedded parts; a faulty chain
+ * can be injected with `wrapChain` to simulate an outage.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type Koa from 'koa';
+import type { Config } from './config';
+import { AppError } from './core/errors';
+import { createLogger, describeError, type Logger } from './logger';
+import type { ChainAnchor, ContentStore } from './ports';
+import { openDatabase, type Db } from './adapters/db/database';
+import { LogStore } from './adapters/db/log-store';
+import { EvidenceStore } from './adapters/db/evidence-store';
+import { AnchorStore } from './adapters/db/anchor-store';
+import { TokenStore } from './adapters/db/token-store';
+import { createUnixfsStore } from './adapters/ipfs/unixfs-store';
+import { createEthersChainAnchor } from './adapters/chain/ethers-chain-anchor';
+import { startEmbeddedChain } from './adapters/chain/embedded-chain';
+import { acquireDataDirLock } from './data-dir-lock';
+import { Anchorer } from './services/anchorer';
+import { createIngest } from './services/ingest';
+import { createProofs } from './services/proofs';
+import { createApp } from './http/app';
+import type { AppComponents } from './http/components';
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Test hook: wrap the real chain adapter, e.g. to simulate an outage. */
+  wrapChain?: (chain: ChainAnchor) => ChainAnchor;
+}
+
+export interface Custos {
+  config: Readonly<Config>;
+  app: Koa;
+  components: AppComponents;
+  /** Where the admin token was written on first start. */
+  adminTokenFile: string;
+  close(): Promise<void>;
+}
+
+export const dataPaths = (dataDir: string) => ({
+  database: join(dataDir, 'custos.db'),
+  ipfs: join(dataDir, 'ipfs'),
+  chain: join(dataDir, 'chain'),
+  adminToken: join(dataDir, 'admin.token'),
+  lock: join(dataDir, 'custos.lock'),
+});
+
+export async function startCustos(config: Readonly<Config>, options: StartOptions = {}): Promise<Custos> {
+  const logger = options.logger ?? createLogger(config.logLevel, { service: 'custos' });
+  const paths = dataPaths(config.dataDir);
+  mkdirSync(config.dataDir, { recursive: true });
+  const releaseLock = acquireDataDirLock(paths.lock);
+  const closers: Array<() => Promise<void> | void> = [releaseLock];
+  const close = async () => {
+    for (const closer of closers.reverse()) {
+      try {
+        await closer();
+      } catch (error) {
+        logger.warn('error while shutting down', describeError(error));
+      }
+    }
+  };
+
+  try {
+    const db = openDatabase(paths.database);
+    closers.push(() => {
+      db.close();
+    });
+    const tokens = new TokenStore(db);
+    ensureAdminToken(tokens, paths.adminToken, logger);
+
+    const content: ContentStore = await createUnixfsStore({ directory: paths.ipfs });
+    closers.push(() => content.close());
+    await content.cleanStaging();
+
+    const log = new LogStore(db);
+    const anchors = new AnchorStore(db);
+    let chain = await connectChain(config, paths.chain, anchors, logger, closers);
+    closers.push(() => chain.close());
+    if (options.wrapChain) chain = options.wrapChain(chain);
+
+    const anchorer = new Anchorer({
+      log,
+      anchors,
+      chain,
+      intervalMs: config.anchorIntervalMs,
+      maxBackoffMs: config.anchorMaxBackoffMs,
+      logger: logger.child({ component: 'anchorer' }),
+    });
+    anchorer.start();
+    closers.push(() => anchorer.stop());
+
+    const evidence = new EvidenceStore(db);
+    const components: AppComponents = {
+      config,
+      db,
+      log,
+      evidence,
+      anchors,
+      tokens,
+      content,
+      chain,
+      anchorer,
+      ingest: createIngest({ db, log, evidence, content, maxUploadBytes: config.maxUploadBytes }),
+      buildProofBundle: createProofs({ log, anchors }),
+      logger,
+    };
+    const app = createApp(components);
+    app.on('error', (error: unknown) => logger.error('response stream failed', describeError(error)));
+    return { config, app, components, adminTokenFile: paths.adminToken, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** The embedded anvil by default; any EVM JSON-RPC chain when one is configured. */
+async function connectChain(
+  config: Readonly<Config>,
+  directory: string,
+  anchors: AnchorStore,
+  logger: Logger,
+  closers: Array<() => Promise<void> | void>,
+): Promise<ChainAnchor> {
+  const { rpcUrl, contract, anchorerKeyFile, rpcTimeoutMs, embeddedPort } = config.chain;
+  if (rpcUrl !== undefined && contract !== undefined && anchorerKeyFile !== undefined) {
+    return createEthersChainAnchor({ rpcUrl, contract, signerKey: readKeyFile(anchorerKeyFile), timeoutMs: rpcTimeoutMs });
+  }
+  mkdirSync(directory, { recursive: true });
+  const embedded = await startEmbeddedChain({ directory, port: embeddedPort });
+  closers.push(() => embedded.stop());
+  if (embedded.redeployed) {
+    // The embedded chain lost its state (e.g. killed before its first state dump): anchor everything again.
+    logger.warn('embedded chain lost its contract; redeployed, the whole log will be anchored again', { contract: embedded.contract });
+    anchors.forgetAll();
+  }
+  logger.info('embedded chain ready', { component: 'chain', chainId: embedded.chainId, contract: embedded.contract, rpcUrl: embedded.rpcUrl });
+  return createEthersChainAnchor({ rpcUrl: embedded.rpcUrl, contract: embedded.contract, signerKey: embedded.signerKey, timeoutMs: rpcTimeoutMs });
+}
+
+function readKeyFile(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8').trim();
+  } catch (cause) {
+    throw new AppError('CONFIG_INVALID', `cannot read the anchorer key file ${path}`, { cause });
+  }
+  const key = text.startsWith('0x') ? text : `0x${text}`;
+  if (!/^0x[0-9a-fA-F]{64}$/.test(key)) throw new AppError('CONFIG_INVALID', `${path} must hold one 32-byte hex private key`);
+  return key;
+}
+
+/** On first start there is no token at all: mint an admin token and hand it over through a 0600 file, never the log. */
+function ensureAdminToken(tokens: TokenStore, file: string, logger: Logger): void {
+  if (tokens.count() > 0) return;
+  const { secret } = tokens.create('admin', 'admin');
+  writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'w' });
+  logger.info('created the first admin token', { file });
+}
+
+export interface RunningServer {
+  custos: Custos;
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts the service and listens on config.host:config.port (0 = any free port). */
+export async function serve(config: Readonly<Config>, options: StartOptions = {}): Promise<RunningServer> {
+  const custos = await startCustos(config, options);
+  // Room for the Custos-Metadata header on top of ordinary headers.
+  const server = createServer({ maxHeaderSize: config.maxMetadataBytes + 16 * 1024 }, custos.app.callback());
+  server.requestTimeout = 0; // multi-GB uploads over slow links must not be cut by a global timeout
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+  } catch (cause) {
+    await custos.close();
+    throw new AppError('CONFIG_INVALID', `cannot listen on ${config.host}:${config.port}`, { cause });
+  }
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  return {
+    custos,
+    server,
+    url,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await custos.close();
+    },
+  };
+}

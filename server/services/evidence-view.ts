@@ -1,0 +1,56 @@
+/** The evidence record as the API shows it. */
+import type { EvidenceIngestedEvent } from '../core/events';
+import type { EvidenceRow } from '../adapters/db/evidence-store';
+import type { AnchorRecord } from '../adapters/db/anchor-store';
+import { formatChainTime } from '../core/proof-bundle';
+
+export type EvidenceStatus = 'pending' | 'anchored';
+
+export interface EvidenceView {
+  id: string;
+  sha256: string;
+  size: number;
+  mediaType: string;
+  cid: string;
+  cidProfile: string;
+  leafIndex: number;
+  status: EvidenceStatus;
+  metadata: EvidenceIngestedEvent['metadata'];
+  receivedAt: string;
+  uploader: { name: string; role: string };
+  /** The latest anchored head that contains this record, once there is one. */
+  anchor?: { treeSize: number; rootHash: string; chainId: number; contract: string; txHash: string; blockNumber: number; anchoredAt: string };
+}
+
+export function isAnchored(row: Pick<EvidenceRow, 'leafIndex'>, latest: AnchorRecord | null): latest is AnchorRecord {
+  return latest !== null && latest.treeSize > row.leafIndex;
+}
+
+export function toEvidenceView(row: EvidenceRow, latest: AnchorRecord | null): EvidenceView {
+  const event = JSON.parse(row.event) as EvidenceIngestedEvent;
+  const view: EvidenceView = {
+    id: row.id,
+    sha256: row.sha256,
+    size: row.size,
+    mediaType: row.mediaType,
+    cid: row.cid,
+    cidProfile: event.cidProfile,
+    leafIndex: row.leafIndex,
+    status: isAnchored(row, latest) ? 'anchored' : 'pending',
+    metadata: event.metadata,
+    receivedAt: row.receivedAt,
+    uploader: { name: event.uploader.name, role: event.uploader.role },
+  };
+  if (isAnchored(row, latest)) {
+    view.anchor = {
+      treeSize: latest.treeSize,
+      rootHash: latest.rootHash,
+      chainId: latest.chainId,
+      contract: latest.contract,
+      txHash: latest.txHash,
+      blockNumber: latest.blockNumber,
+      anchoredAt: formatChainTime(latest.anchoredAt),
+    };
+  }
+  return view;
+}

@@ -1,0 +1,50 @@
+/**
+ * Gathers what a bundle's verification needs from outside it (the chain, read
+ * through any JSON-RPC node) and hands it to the pure core. Shared by
+ * POST /v1/verify and `custos verify`, so the server and an independent
+ * verifier run exactly the same checks.
+ */
+import { computeLeafHash } from '../core/events';
+import { isAppError } from '../core/errors';
+import { toHex } from '../core/hex';
+import { parseProofBundle, type ProofBundle } from '../core/proof-bundle';
+import { verifyProofBundle, type ChainEvidence, type VerificationResult } from '../core/verify';
+import type { ChainAnchor } from '../ports';
+
+export async function observeChain(chain: ChainAnchor, bundle: ProofBundle): Promise<ChainEvidence> {
+  try {
+    const leafHash = toHex(computeLeafHash(bundle.event));
+    const [info, head, anchorTx, contractVerifiesInclusion] = await Promise.all([
+      chain.info(),
+      chain.headAt(bundle.treeSize),
+      chain.findAnchor(bundle.treeSize),
+      chain.verifyInclusion(leafHash, bundle.leafIndex, bundle.treeSize, bundle.inclusionProof),
+    ]);
+    return {
+      reachable: true,
+      observation: {
+        chainId: info.chainId,
+        contract: info.contract,
+        head: head && { rootHash: head.rootHash, anchoredAt: head.anchoredAt },
+        anchorTx: anchorTx && { txHash: anchorTx.txHash.toLowerCase(), blockNumber: anchorTx.blockNumber },
+        contractVerifiesInclusion,
+      },
+    };
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    return { reachable: false, message: error.message };
+  }
+}
+
+/** Verifies an untrusted bundle (and optionally the SHA-256 of the file it is about) against the chain. */
+export async function verifyBundleOnChain(raw: unknown, chain: ChainAnchor | ((bundle: ProofBundle) => ChainAnchor), contentSha256?: string): Promise<VerificationResult> {
+  let bundle: ProofBundle;
+  try {
+    bundle = parseProofBundle(raw);
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    return { ok: false, checks: [{ check: 'bundle-format', ok: false, code: error.code, message: error.message }] };
+  }
+  const anchor = typeof chain === 'function' ? chain(bundle) : chain;
+  return verifyProofBundle(bundle, { contentSha256, chain: await observeChain(anchor, bundle) });
+}
