@@ -1,0 +1,71 @@
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { openDatabase } from '../../server/adapters/db/database';
+import { TokenStore } from '../../server/adapters/db/token-store';
+import { getJson, startTestServer, upload, type TestServer } from '../helpers/server';
+
+describe('HTTP auth', () => {
+  let server: TestServer;
+  let uploaderToken: string;
+  let officerToken: string;
+  let evidenceId: string;
+
+  before(async () => {
+    server = await startTestServer();
+    // Minted the way `custos token create` does it: straight into the database, while the service runs.
+    const db = openDatabase(join(server.dataDir, 'custos.db'));
+    const tokens = new TokenStore(db);
+    uploaderToken = tokens.create('dock-station-3', 'uploader').secret;
+    officerToken = tokens.create('officer 0421', 'officer').secret;
+    db.close();
+    evidenceId = (await upload(server.url, randomBytes(1000), { token: uploaderToken })).body.id;
+  });
+  after(async () => server.stop({ remove: true }));
+
+  it('writes the first admin token to <data-dir>/admin.token with mode 0600', () => {
+    expect(statSync(join(server.dataDir, 'admin.token')).mode & 0o777).to.equal(0o600);
+    expect(server.adminToken).to.match(/^cus_/);
+  });
+
+  it('answers 401 UNAUTHENTICATED without a token, with WWW-Authenticate', async () => {
+    const res = await upload(server.url, randomBytes(10), { token: '' });
+    expect(res.status).to.equal(401);
+    expect(res.body.error.code).to.equal('UNAUTHENTICATED');
+    expect(res.headers.get('www-authenticate')).to.equal('Bearer');
+    expect((await getJson(`${server.url}/v1/evidence/${evidenceId}`)).status).to.equal(401);
+  });
+
+  it('answers 401 for an unknown token', async () => {
+    const res = await getJson(`${server.url}/v1/evidence/${evidenceId}`, 'cus_' + randomBytes(32).toString('base64url'));
+    expect(res.status).to.equal(401);
+    expect(res.body.error.code).to.equal('UNAUTHENTICATED');
+  });
+
+  it('lets an uploader upload and read records, but answers 403 FORBIDDEN for content', async () => {
+    expect((await getJson(`${server.url}/v1/evidence/${evidenceId}`, uploaderToken)).status).to.equal(200);
+    const res = await getJson(`${server.url}/v1/evidence/${evidenceId}/content`, uploaderToken);
+    expect(res.status).to.equal(403);
+    expect(res.body.error.code).to.equal('FORBIDDEN');
+  });
+
+  it('lets an officer read content', async () => {
+    const res = await fetch(`${server.url}/v1/evidence/${evidenceId}/content`, { headers: { authorization: `Bearer ${officerToken}` } });
+    expect(res.status).to.equal(200);
+  });
+
+  it('keeps /v1/verify, /v1/log/* and /healthz public', async () => {
+    expect((await getJson(`${server.url}/v1/log/head`)).status).to.equal(200);
+    expect((await getJson(`${server.url}/v1/log/entries?start=0`)).status).to.equal(200);
+    const health = await getJson(`${server.url}/healthz`);
+    expect(health.status).to.equal(200);
+    expect(health.body.chain).to.include.keys(['chainId', 'contract', 'rpcUrl']);
+  });
+
+  it('answers 404 NOT_FOUND in the error format for unknown routes', async () => {
+    const res = await getJson(`${server.url}/v1/nothing-here`);
+    expect(res.status).to.equal(404);
+    expect(res.body.error.code).to.equal('NOT_FOUND');
+  });
+});
