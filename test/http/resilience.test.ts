@@ -1,0 +1,186 @@
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppError } from '../../server/core/errors';
+import type { ChainAnchor } from '../../server/ports';
+import { getJson, makeDataDir, postJson, startTestServer, upload, waitForAnchored, type TestServer } from '../helpers/server';
+import { spawnServe } from '../helpers/cli';
+
+/** Fault injection: a chain adapter that fails like an unreachable RPC while `down` is set. */
+function outageSwitch() {
+  const state = { down: false, failedCalls: 0 };
+  const wrap = (chain: ChainAnchor): ChainAnchor =>
+    new Proxy(chain, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function' || property === 'close' || property === 'info') return value;
+        return (...args: unknown[]) => {
+          if (state.down) {
+            state.failedCalls += 1;
+            return Promise.reject(new AppError('CHAIN_UNAVAILABLE', 'injected outage: connection refused'));
+          }
+          return value.apply(target, args);
+        };
+      },
+    });
+  return { state, wrap };
+}
+
+describe('resilience', function () {
+  describe('when the chain is unreachable, then back (fault injected: chain adapter outage)', () => {
+    const outage = outageSwitch();
+    let server: TestServer;
+    before(async () => {
+      server = await startTestServer({ start: { wrapChain: outage.wrap } });
+    });
+    after(async () => server.stop({ remove: true }));
+
+    it('keeps accepting evidence, reports degraded health, and anchors everything once the chain is back', async () => {
+      const first = (await upload(server.url, randomBytes(5000), { token: server.adminToken })).body;
+      await waitForAnchored(server.url, first.id, server.adminToken);
+
+      outage.state.down = true;
+      const during = [];
+      for (let i = 0; i < 3; i++) {
+        const res = await upload(server.url, randomBytes(5000), { token: server.adminToken });
+        expect(res.status).to.equal(201);
+        during.push(res.body);
+      }
+      await new Promise((r) => setTimeout(r, 800));
+      expect(outage.state.failedCalls).to.be.greaterThan(0);
+      const health = await getJson(`${server.url}/healthz`);
+      expect(health.status).to.equal(503);
+      expect(health.body.chain.ok).to.equal(false);
+      expect(health.body.chain.anchorer.consecutiveFailures).to.be.greaterThan(0);
+      for (const record of during) {
+        expect((await getJson(`${server.url}/v1/evidence/${record.id}`, server.adminToken)).body.status).to.equal('pending');
+      }
+
+      outage.state.down = false;
+      for (const record of during) await waitForAnchored(server.url, record.id, server.adminToken);
+      const head = (await getJson(`${server.url}/v1/log/head`)).body;
+      expect(head.treeSize).to.equal(4);
+      expect(head.anchored.treeSize).to.equal(4);
+      for (const record of [first, ...during]) {
+        expect((await postJson(`${server.url}/v1/verify`, { sha256: record.sha256 })).body.ok).to.equal(true);
+      }
+      expect((await getJson(`${server.url}/healthz`)).status).to.equal(200);
+    });
+  });
+
+  describe('after a graceful restart', () => {
+    it('keeps records, log and anchors, and extends the anchored history consistently', async () => {
+      const dataDir = makeDataDir();
+      let server = await startTestServer({ dataDir });
+      const before = [];
+      for (let i = 0; i < 3; i++) before.push((await upload(server.url, randomBytes(4000), { token: server.adminToken })).body);
+      await waitForAnchored(server.url, before[2].id, server.adminToken);
+      const headBefore = (await getJson(`${server.url}/v1/log/head`)).body;
+      const contractBefore = (await getJson(`${server.url}/healthz`)).body.chain.contract;
+      await server.stop();
+
+      server = await startTestServer({ dataDir });
+      try {
+        expect((await getJson(`${server.url}/healthz`)).body.chain.contract).to.equal(contractBefore);
+        const headAfter = (await getJson(`${server.url}/v1/log/head`)).body;
+        expect(headAfter.treeSize).to.equal(headBefore.treeSize);
+        expect(headAfter.rootHash).to.equal(headBefore.rootHash);
+        expect(headAfter.anchored.treeSize).to.equal(headBefore.anchored.treeSize);
+        for (const record of before) {
+          expect((await postJson(`${server.url}/v1/verify`, { sha256: record.sha256 })).body.ok).to.equal(true);
+        }
+        // The contract only accepts this head with a valid consistency proof from the one anchored before the restart.
+        const after = (await upload(server.url, randomBytes(4000), { token: server.adminToken })).body;
+        const anchored = await waitForAnchored(server.url, after.id, server.adminToken);
+        expect(anchored.anchor.treeSize).to.equal(4);
+      } finally {
+        await server.stop({ remove: true });
+      }
+    });
+  });
+
+  describe('when the service is killed with SIGKILL during an upload', () => {
+    it('leaves no half record, keeps the finished ones, and restarts cleanly (taking over the orphaned chain)', async () => {
+      const dataDir = makeDataDir();
+      const { child, url } = await spawnServe(dataDir);
+      const token = require('node:fs').readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
+      let server: TestServer | undefined;
+      try {
+        const finished = (await upload(url, randomBytes(100_000), { token })).body;
+        expect(finished.id).to.match(/^ev_/);
+
+        let sent = 0;
+        async function* slowBody() {
+          for (let i = 0; i < 200; i++) {
+            sent += 1;
+            yield randomBytes(256 * 1024);
+            await new Promise((r) => setTimeout(r, 20));
+          }
+        }
+        const interrupted = upload(url, slowBody(), { token }).then(
+          () => 'completed',
+          () => 'failed',
+        );
+        while (sent < 12) await new Promise((r) => setTimeout(r, 10));
+        child.kill('SIGKILL');
+        expect(await interrupted).to.equal('failed');
+        await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
+
+        server = await startTestServer({ dataDir });
+        const head = (await getJson(`${server.url}/v1/log/head`)).body;
+        expect(head.treeSize).to.equal(1);
+        const { evidence } = server.custos.components;
+        expect(evidence.count()).to.equal(1);
+        expect(evidence.byId(finished.id)).to.not.equal(null);
+        const staging = join(dataDir, 'ipfs', 'staging');
+        expect(existsSync(staging) ? readdirSync(staging) : []).to.deep.equal([]);
+
+        await waitForAnchored(server.url, finished.id, server.adminToken);
+        expect((await postJson(`${server.url}/v1/verify`, { sha256: finished.sha256 })).body.ok).to.equal(true);
+        const next = (await upload(server.url, randomBytes(1000), { token: server.adminToken })).body;
+        await waitForAnchored(server.url, next.id, server.adminToken);
+      } finally {
+        if (child.exitCode === null) child.kill('SIGKILL');
+        if (server) await server.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe('when a client aborts an upload', () => {
+    let server: TestServer;
+    before(async () => {
+      server = await startTestServer();
+    });
+    after(async () => server.stop({ remove: true }));
+
+    it('leaves no record, no leaf and no staged file', async () => {
+      const controller = new AbortController();
+      let sent = 0;
+      async function* body() {
+        for (let i = 0; i < 100; i++) {
+          sent += 1;
+          yield randomBytes(128 * 1024);
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      }
+      const attempt = fetch(`${server.url}/v1/evidence`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${server.adminToken}`, 'custos-metadata': JSON.stringify({ deviceId: 'd', officerId: 'o', recordedAt: '2026-11-20T09:30:00Z' }) },
+        body: body() as any,
+        duplex: 'half',
+        signal: controller.signal,
+      } as RequestInit).catch((error: Error) => error);
+      while (sent < 10) await new Promise((r) => setTimeout(r, 5));
+      controller.abort();
+      expect(await attempt).to.be.instanceOf(Error);
+      // The server notices the reset asynchronously; give it a moment to clean up.
+      const staging = join(server.dataDir, 'ipfs', 'staging');
+      for (let i = 0; i < 50 && existsSync(staging) && readdirSync(staging).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(existsSync(staging) ? readdirSync(staging) : []).to.deep.equal([]);
+      expect((await getJson(`${server.url}/v1/log/head`)).body.treeSize).to.equal(0);
+      expect(server.custos.components.evidence.count()).to.equal(0);
+    });
+  });
+});
