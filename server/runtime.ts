@@ -141,7 +141,13 @@ async function connectChain(
     anchors.forgetAll();
   }
   logger.info('embedded chain ready', { component: 'chain', chainId: embedded.chainId, contract: embedded.contract, rpcUrl: embedded.rpcUrl });
-  return createEthersChainAnchor({ rpcUrl: embedded.rpcUrl, contract: embedded.contract, signerKey: embedded.signerKey, timeoutMs: rpcTimeoutMs });
+  return createEthersChainAnchor({
+    rpcUrl: embedded.rpcUrl,
+    contract: embedded.contract,
+    signerKey: embedded.signerKey,
+    timeoutMs: rpcTimeoutMs,
+    fromBlock: embedded.deploymentBlock,
+  });
 }
 
 function readKeyFile(path: string): string {

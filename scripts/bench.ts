@@ -1,0 +1,258 @@
+/**
+ * npm run bench — speed and memory figures, each measured in this run against
+ * a baseline measured in the same run on the same machine (shared machines are
+ * noisy: compare ratios, not absolute times).
+ *
+ *   ingest     1 GiB streamed through POST /v1/evidence, end to end (hash + IPFS
+ *              import + commit + log append), as a ratio to `openssl dgst -sha256`
+ *              over the same file; peak RSS of the service process (VmHWM)
+ *   proofs     inclusion / consistency proof generation in a 1 000 000-leaf SQLite log
+ *   verify     POST /v1/verify latency, p50/p99 over 1 000 requests (each reads the chain)
+ *   gas        gasUsed of the anchoring transactions made during the run
+ *
+ * Env: CUSTOS_BENCH_BYTES (default 1 GiB), CUSTOS_BENCH_LEAVES (default 1 000 000),
+ * CUSTOS_BENCH_VERIFY_REQUESTS (default 1 000). Results also go to bench-results/latest.json.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createReadStream, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { randomFillSync } from 'node:crypto';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from '../server/adapters/db/database';
+import { LogStore } from '../server/adapters/db/log-store';
+import { hashChildren, hashLeaf } from '../server/core/hash';
+import { packageRoot } from '../server/package-root';
+
+const BYTES = Number(process.env.CUSTOS_BENCH_BYTES ?? 1024 ** 3);
+const LEAVES = Number(process.env.CUSTOS_BENCH_LEAVES ?? 1_000_000);
+const VERIFY_REQUESTS = Number(process.env.CUSTOS_BENCH_VERIFY_REQUESTS ?? 1000);
+
+const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
+const mb = (bytes: number) => bytes / 1e6;
+
+function makeFile(path: string, size: number): void {
+  const fd = openSync(path, 'w');
+  const chunk = Buffer.alloc(16 * 1024 * 1024);
+  for (let written = 0; written < size; ) {
+    const n = Math.min(chunk.length, size - written);
+    randomFillSync(chunk, 0, n);
+    writeSync(fd, chunk, 0, n);
+    written += n;
+  }
+  closeSync(fd);
+}
+
+function opensslSeconds(path: string): number {
+  const runs: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const start = process.hrtime.bigint();
+    execFileSync('openssl', ['dgst', '-sha256', path], { stdio: 'ignore' });
+    runs.push(seconds(start));
+  }
+  return median(runs);
+}
+
+function startService(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'custos.js'), 'serve', '--port', '0', '--data-dir', dataDir], {
+      env: { ...process.env, CUSTOS_ANVIL_PORT: '0', CUSTOS_LOG_LEVEL: 'warn', CUSTOS_ANCHOR_INTERVAL_MS: '500' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d) => {
+      stderr += d;
+      const match = /custos listening on (http:\/\/\S+)/.exec(stderr);
+      if (match) resolve({ child, url: match[1] });
+    });
+    child.on('exit', (code) => reject(new Error(`custos serve exited (${code}): ${stderr}`)));
+  });
+}
+
+/** Peak resident set size of a process, from the kernel (VmHWM), in bytes. */
+function peakRss(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) * 1024 : NaN;
+}
+
+function uploadFile(url: string, token: string, path: string, size: number): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}/v1/evidence`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'video/mp4',
+        'content-length': size,
+        'custos-metadata': JSON.stringify({ deviceId: 'BENCH-1', officerId: 'bench', recordedAt: new Date().toISOString() }),
+      },
+    });
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    createReadStream(path, { highWaterMark: 1024 * 1024 }).pipe(req);
+  });
+}
+
+async function json(url: string, init?: RequestInit): Promise<any> {
+  const res = await fetch(url, init);
+  return res.json();
+}
+
+async function rpc(url: string, method: string, params: unknown[]): Promise<any> {
+  const body = await json(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result;
+}
+
+async function benchService(work: string) {
+  const file = join(work, 'recording.bin');
+  process.stderr.write(`bench: writing a ${mb(BYTES).toFixed(0)} MB file…\n`);
+  makeFile(file, BYTES);
+  const baseline = opensslSeconds(file);
+
+  const dataDir = join(work, 'data');
+  const { child, url } = await startService(dataDir);
+  try {
+    const token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
+    const rssBefore = peakRss(child.pid!);
+    process.stderr.write('bench: uploading…\n');
+    const start = process.hrtime.bigint();
+    const uploaded = await uploadFile(url, token, file, BYTES);
+    const ingestSeconds = seconds(start);
+    if (uploaded.status !== 201) throw new Error(`upload answered ${uploaded.status}: ${JSON.stringify(uploaded.body)}`);
+    const rssPeak = peakRss(child.pid!);
+
+    // A few more heads, so that several anchoring transactions (with proofs) are measured.
+    for (let i = 0; i < 4; i++) {
+      const small = Buffer.alloc(1000);
+      randomFillSync(small);
+      await json(`${url}/v1/evidence`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'custos-metadata': JSON.stringify({ deviceId: 'BENCH-1', officerId: 'bench', recordedAt: new Date().toISOString() }) },
+        body: small,
+      });
+      await new Promise((r) => setTimeout(r, 700));
+    }
+    for (;;) {
+      const record = await json(`${url}/v1/evidence/${uploaded.body.id}`, { headers: { authorization: `Bearer ${token}` } });
+      const head = await json(`${url}/v1/log/head`);
+      if (record.status === 'anchored' && head.anchored?.treeSize === head.treeSize) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+
+    process.stderr.write(`bench: ${VERIFY_REQUESTS} verify requests…\n`);
+    const latencies: number[] = [];
+    for (let i = 0; i < VERIFY_REQUESTS; i++) {
+      const t = process.hrtime.bigint();
+      const result = await json(`${url}/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sha256: uploaded.body.sha256 }) });
+      latencies.push(seconds(t) * 1000);
+      if (!result.ok) throw new Error(`verification failed: ${JSON.stringify(result)}`);
+    }
+
+    const health = await json(`${url}/healthz`);
+    const logs = await rpc(health.chain.rpcUrl, 'eth_getLogs', [{ address: health.chain.contract, fromBlock: '0x0', toBlock: 'latest' }]);
+    const gas: Array<{ treeSize: number; gasUsed: number }> = [];
+    for (const log of logs) {
+      const receipt = await rpc(health.chain.rpcUrl, 'eth_getTransactionReceipt', [log.transactionHash]);
+      gas.push({ treeSize: Number(BigInt(log.topics[1])), gasUsed: Number(BigInt(receipt.gasUsed)) });
+    }
+
+    return {
+      ingest: {
+        bytes: BYTES,
+        seconds: ingestSeconds,
+        mbPerSecond: mb(BYTES) / ingestSeconds,
+        opensslSeconds: baseline,
+        opensslMbPerSecond: mb(BYTES) / baseline,
+        ratioToOpenssl: baseline / ingestSeconds,
+        peakRssMb: mb(rssPeak),
+        rssBeforeMb: mb(rssBefore),
+      },
+      verify: { requests: VERIFY_REQUESTS, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), meanMs: latencies.reduce((a, b) => a + b, 0) / latencies.length },
+      gas,
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+}
+
+/** Builds a LEAVES-leaf log directly in SQLite (level by level), then times proof generation through LogStore. */
+function benchProofs(work: string) {
+  process.stderr.write(`bench: building a ${LEAVES}-leaf log…\n`);
+  const db = openDatabase(join(work, 'proofs.db'));
+  const insertLeaf = db.prepare('INSERT INTO log_leaves (leaf_index, leaf_hash, event, appended_at) VALUES (?, ?, ?, ?)');
+  const insertNode = db.prepare('INSERT INTO log_nodes (level, node_index, hash) VALUES (?, ?, ?)');
+  db.transaction(() => {
+    let level: Uint8Array[] = [];
+    for (let i = 0; i < LEAVES; i++) {
+      const event = `{"i":${i}}`;
+      const leaf = hashLeaf(Buffer.from(event));
+      level.push(leaf);
+      insertLeaf.run(i, Buffer.from(leaf), event, '2026-11-23T00:00:00.000Z');
+    }
+    for (let height = 1; level.length > 1; height++) {
+      const next: Uint8Array[] = [];
+      for (let i = 0; i + 1 < level.length; i += 2) {
+        const node = hashChildren(level[i], level[i + 1]);
+        next.push(node);
+        insertNode.run(height, i / 2, Buffer.from(node));
+      }
+      level = next;
+    }
+  })();
+  const log = new LogStore(db);
+  const size = log.size();
+  const time = (fn: () => void, n: number) => {
+    const samples: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t = process.hrtime.bigint();
+      fn();
+      samples.push(seconds(t) * 1000);
+    }
+    return { meanMs: samples.reduce((a, b) => a + b, 0) / n, p99Ms: percentile(samples, 99) };
+  };
+  const inclusion = time(() => log.inclusionProof(Math.floor(Math.random() * size), size), 1000);
+  const consistency = time(() => log.consistencyProof(1 + Math.floor(Math.random() * (size - 1)), size), 1000);
+  const root = time(() => log.root(size), 100);
+  db.close();
+  return { leaves: size, inclusion, consistency, root };
+}
+
+async function main() {
+  const work = mkdtempSync(join(tmpdir(), 'custos-bench-'));
+  try {
+    const proofs = benchProofs(work);
+    const service = await benchService(work);
+    const results = { measuredAt: new Date().toISOString(), ...service, proofs };
+    const out = join(packageRoot(), 'bench-results');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'latest.json'), JSON.stringify(results, null, 2));
+
+    const { ingest, verify, gas } = results;
+    const f = (n: number, d = 1) => n.toFixed(d);
+    console.log('Custos benchmark (ratios against baselines measured in this run)');
+    console.log(`  ingest ${f(mb(ingest.bytes), 0)} MB end to end   ${f(ingest.mbPerSecond)} MB/s in ${f(ingest.seconds, 2)} s`);
+    console.log(`  openssl dgst -sha256, same file ${f(ingest.opensslMbPerSecond)} MB/s in ${f(ingest.opensslSeconds, 2)} s`);
+    console.log(`  ingest / openssl ratio          ${f(ingest.ratioToOpenssl, 2)}   (target >= 0.3)`);
+    console.log(`  service peak RSS during ingest  ${f(ingest.peakRssMb, 0)} MB   (target < 200 MB)`);
+    console.log(`  inclusion proof @ ${proofs.leaves} leaves  mean ${f(proofs.inclusion.meanMs, 3)} ms, p99 ${f(proofs.inclusion.p99Ms, 3)} ms`);
+    console.log(`  consistency proof @ ${proofs.leaves}      mean ${f(proofs.consistency.meanMs, 3)} ms, p99 ${f(proofs.consistency.p99Ms, 3)} ms`);
+    console.log(`  root @ ${proofs.leaves}                   mean ${f(proofs.root.meanMs, 3)} ms`);
+    console.log(`  POST /v1/verify x${verify.requests}            p50 ${f(verify.p50Ms, 2)} ms, p99 ${f(verify.p99Ms, 2)} ms`);
+    console.log(`  gas per anchor                  ${gas.map((g) => `size ${g.treeSize}: ${g.gasUsed}`).join(', ')}`);
+    console.log(`  (full results: bench-results/latest.json)`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,133 @@
+/**
+ * Staging areas: one directory of block files per upload, moved into the main
+ * block directory only when the caller commits.
+ *
+ * Invariant: a staging directory and the main `blocks/` directory use the same
+ * layout (blockstore-fs's `NextToLast` sharding, one `ShardingStrategy`
+ * instance shared by both), so a block's path relative to either root is the
+ * same and commit() can move files by relative path without decoding them.
+ * test/adapters/unixfs-store.test.ts asserts this against a stock FsBlockstore.
+ *
+ * Why not an FsBlockstore for staging: its put() writes a temp file and
+ * renames it (atomicity nobody needs here, since nothing reads a staging area
+ * before commit) and cannot tell us when its in-flight writes are done, so a
+ * write still running after an aborted import could recreate a directory we
+ * had just removed. This writer tracks its writes and refuses new ones once
+ * aborted.
+ */
+import { link, lstat, mkdir, open, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { ShardingStrategy } from 'blockstore-fs/sharding' with { 'resolution-mode': 'import' };
+import type { CID } from 'multiformats/cid' with { 'resolution-mode': 'import' };
+import { AppError } from '../../core/errors';
+
+type BlockBytes = Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+
+/** The `put` half of a blockstore, writing into one staging directory. */
+export class StagingWriter {
+  private readonly pending = new Set<Promise<void>>();
+  private readonly createdDirs = new Set<string>();
+  /** Block files written, relative to `root`: what commit() has to move. */
+  readonly files = new Set<string>();
+  private aborted = false;
+
+  constructor(
+    readonly root: string,
+    private readonly layout: ShardingStrategy,
+  ) {}
+
+  readonly put = async (cid: CID, bytes: BlockBytes): Promise<CID> => {
+    if (this.aborted) throw new AppError('CONTENT_UNAVAILABLE', 'the staging area was discarded');
+    if (!(bytes instanceof Uint8Array)) throw new AppError('INTERNAL', 'the importer passed a block that is not a byte array');
+    const write = this.write(cid, bytes);
+    this.pending.add(write);
+    try {
+      await write;
+    } finally {
+      this.pending.delete(write);
+    }
+    return cid;
+  };
+
+  /** Refuses further writes and waits for those in flight, so that removing the directory afterwards is final. */
+  async abort(): Promise<void> {
+    this.aborted = true;
+    await Promise.allSettled([...this.pending]);
+  }
+
+  private async write(cid: CID, bytes: Uint8Array): Promise<void> {
+    const { dir, file } = this.layout.encode(cid);
+    const shard = join(this.root, dir);
+    if (!this.createdDirs.has(shard)) {
+      await mkdir(shard, { recursive: true });
+      this.createdDirs.add(shard);
+    }
+    try {
+      await writeFile(join(shard, file), bytes, { flag: 'wx' });
+    } catch (error) {
+      // The same chunk twice in one file: its block is already (being) written,
+      // and the import only completes once that first write has.
+      if (errorCode(error) !== 'EEXIST') throw error;
+    }
+    this.files.add(join(dir, file));
+  }
+}
+
+/**
+ * Makes `from/relativePath` visible as `to/relativePath`, never replacing an
+ * existing file: blocks are content-addressed, so an existing file with that
+ * name already holds these bytes, and other content may share it.
+ *
+ * A hard link rather than the rename one might expect: link() fails with
+ * EEXIST atomically, where rename() would silently replace the target. The
+ * staging name is removed with its directory afterwards. On filesystems
+ * without hard links we fall back to check-then-rename; the race there can
+ * only replace a block with identical bytes.
+ */
+export async function adoptBlockFile(from: string, to: string, relativePath: string): Promise<void> {
+  const source = join(from, relativePath);
+  const target = join(to, relativePath);
+  await mkdir(dirname(target), { recursive: true });
+  try {
+    await link(source, target);
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'EEXIST') return;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw error;
+    if (await exists(target)) return;
+    await rename(source, target);
+  }
+}
+
+/** fsync a file or a directory (Linux allows both through a read-only handle). */
+export async function fsyncPath(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Runs `task` over `items` with at most `limit` running at once; rejects with the first failure. */
+export async function forEachLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await task(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+export function errorCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+}
