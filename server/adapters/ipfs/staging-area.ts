@@ -23,36 +23,54 @@ import { AppError } from '../../core/errors';
 
 type BlockBytes = Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
 
-/** The `put` half of a blockstore, writing into one staging directory. */
+/**
+ * The `put` half of a blockstore, writing into one staging directory.
+ *
+ * Write-behind: put() resolves once the write is queued, not done. The
+ * importer hashes blocks in batches and waits for a whole batch's puts before
+ * hashing the next, so waiting for the disk there leaves the CPU idle half the
+ * time; queued writes let hashing and writing overlap. At most
+ * `maxQueuedWrites` blocks are held; flush() waits for all and reports the
+ * first failure, which also fails every later put().
+ */
 export class StagingWriter {
-  private readonly pending = new Set<Promise<void>>();
+  private readonly queued = new Set<Promise<void>>();
   private readonly createdDirs = new Set<string>();
   /** Block files written, relative to `root`: what commit() has to move. */
   readonly files = new Set<string>();
+  private failure: { error: unknown } | undefined;
   private aborted = false;
 
   constructor(
     readonly root: string,
     private readonly layout: ShardingStrategy,
+    private readonly maxQueuedWrites: number,
   ) {}
 
   readonly put = async (cid: CID, bytes: BlockBytes): Promise<CID> => {
+    while (this.queued.size >= this.maxQueuedWrites) await Promise.race(this.queued);
+    if (this.failure !== undefined) throw this.failure.error;
     if (this.aborted) throw new AppError('CONTENT_UNAVAILABLE', 'the staging area was discarded');
     if (!(bytes instanceof Uint8Array)) throw new AppError('INTERNAL', 'the importer passed a block that is not a byte array');
-    const write = this.write(cid, bytes);
-    this.pending.add(write);
-    try {
-      await write;
-    } finally {
-      this.pending.delete(write);
-    }
+    const write: Promise<void> = this.write(cid, bytes)
+      .catch((error: unknown) => {
+        this.failure ??= { error };
+      })
+      .finally(() => this.queued.delete(write));
+    this.queued.add(write);
     return cid;
   };
 
-  /** Refuses further writes and waits for those in flight, so that removing the directory afterwards is final. */
+  /** Waits for every queued write; rejects with the first write failure. */
+  async flush(): Promise<void> {
+    while (this.queued.size > 0) await Promise.all([...this.queued]);
+    if (this.failure !== undefined) throw this.failure.error;
+  }
+
+  /** Refuses further writes and waits for those queued, so that removing the directory afterwards is final. */
   async abort(): Promise<void> {
     this.aborted = true;
-    await Promise.allSettled([...this.pending]);
+    while (this.queued.size > 0) await Promise.all([...this.queued]);
   }
 
   private async write(cid: CID, bytes: Uint8Array): Promise<void> {

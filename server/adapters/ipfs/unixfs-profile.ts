@@ -33,9 +33,8 @@ export const UNIXFS_V1_2025 = Object.freeze({
 
 export interface ImporterTuning {
   /**
-   * Blocks hashed and written concurrently. Does not change CIDs. The
-   * importer's default (10) leaves the disk idle while the main thread hashes;
-   * see scripts/bench-content-store.ts.
+   * Blocks the importer hashes per batch before it waits for their put()s.
+   * Does not change CIDs. Measured with scripts/bench-content-store.ts.
    */
   blockWriteConcurrency?: number;
 }

@@ -30,14 +30,19 @@ export interface UnixfsStoreOptions {
   /**
    * fsync every staged block, and the directories that name them, before
    * commit() resolves, so committed content survives a power loss. Off by
-   * default: on our machines the disk takes ~350 MB/s synced against
-   * ~1 GB/s into the page cache, below the ingest target.
+   * default: the disks we run on take ~350 MB/s synced (`dd conv=fsync`),
+   * which would cap ingest below its target; see scripts/bench-content-store.ts.
+   * Without it, a power loss can leave a committed block truncated: reads
+   * detect that (CONTENT_UNAVAILABLE), but a later commit of the same block
+   * keeps the damaged file, since it never replaces an existing one.
    */
   fsyncOnCommit?: boolean;
-  /** Blocks hashed and written concurrently during put(); see unixfs-profile.ts. */
+  /** Importer batch size during put(); see unixfs-profile.ts. */
   blockWriteConcurrency?: number;
 }
 
+/** Blocks (1 MiB each) hashed but not yet written, during put(). */
+const MAX_QUEUED_WRITES = 32;
 /** Raw leaves (1 MiB each) read ahead of the consumer by get(). */
 const READ_AHEAD_BLOCKS = 8;
 const BLOCK_READ_CONCURRENCY = 4;
@@ -102,19 +107,21 @@ class UnixfsStore implements ContentStore {
   async put(source: AsyncIterable<Uint8Array>): Promise<StagedContent> {
     this.assertOpen();
     const id = randomUUID();
-    const writer = new StagingWriter(join(this.paths.staging, id), this.layout);
+    const writer = new StagingWriter(join(this.paths.staging, id), this.layout, MAX_QUEUED_WRITES);
     const input = measure(source);
     this.active.add(id);
     try {
       const importerOptions = await unixfsImporterOptions({ blockWriteConcurrency: this.options.blockWriteConcurrency });
       const root = await this.modules.importFile({ content: input.stream }, writer, importerOptions);
+      await writer.flush();
       return new Staged(root.cid.toString(), input.bytes(), {
         commit: () => this.commitStaging(id, writer, root.cid),
         discard: () => this.removeStaging(id, writer.root),
       });
     } catch (error) {
       await writer.abort();
-      await this.removeStaging(id, writer.root);
+      // A failed clean-up must not hide why the put failed; cleanStaging() retries at start-up.
+      await this.removeStaging(id, writer.root).catch(() => undefined);
       // The caller's own error (e.g. the client aborted the upload) goes back unchanged.
       if (input.failed(error) || isAppError(error)) throw error;
       throw new AppError('CONTENT_UNAVAILABLE', 'could not stage the content', { cause: error });
@@ -182,19 +189,21 @@ class UnixfsStore implements ContentStore {
       const rootPath = join(dir, file);
       const files = [...writer.files];
       if (!writer.files.has(rootPath)) throw new AppError('INTERNAL', `staged root block ${root} is missing`);
-      const leaves = files.filter((path) => path !== rootPath);
+      const others = files.filter((path) => path !== rootPath);
       const sync = this.options.fsyncOnCommit === true;
       if (sync) await forEachLimited(files, COMMIT_CONCURRENCY, (path) => fsyncPath(join(stagingDir, path)));
-      await forEachLimited(leaves, COMMIT_CONCURRENCY, (path) => adoptBlockFile(stagingDir, this.paths.blocks, path));
+      await forEachLimited(others, COMMIT_CONCURRENCY, (path) => adoptBlockFile(stagingDir, this.paths.blocks, path));
       // Every other block is named in blocks/ (durably if sync) before the root appears.
-      if (sync) await this.fsyncBlockDirs(leaves);
+      if (sync) await this.fsyncBlockDirs(others);
       await adoptBlockFile(stagingDir, this.paths.blocks, rootPath);
       if (sync) await this.fsyncBlockDirs([rootPath]);
     } catch (error) {
       if (isAppError(error)) throw error;
       throw new AppError('CONTENT_UNAVAILABLE', `could not commit ${root}`, { cause: error, details: { cid: root.toString() } });
     }
-    await this.removeStaging(id, stagingDir);
+    // Committed from here on: a staging directory that will not go away is
+    // only litter, which cleanStaging() removes at the next start.
+    await this.removeStaging(id, stagingDir).catch(() => undefined);
   }
 
   private async fsyncBlockDirs(relativePaths: string[]): Promise<void> {
@@ -203,8 +212,11 @@ class UnixfsStore implements ContentStore {
   }
 
   private async removeStaging(id: string, stagingDir: string): Promise<void> {
-    await rm(stagingDir, { recursive: true, force: true });
-    this.active.delete(id);
+    try {
+      await rm(stagingDir, { recursive: true, force: true });
+    } finally {
+      this.active.delete(id); // if rm failed, cleanStaging() may now take it
+    }
   }
 
   private parseCid(cid: string): CID {
