@@ -22,6 +22,8 @@ export interface ByteRange {
 export interface StagedContent {
   readonly cid: string;
   readonly size: number;
+  /** SHA-256 of exactly the bytes staged, lowercase hex, computed in the same pass as the CID. */
+  readonly sha256: string;
   commit(): Promise<void>;
   discard(): Promise<void>;
 }

@@ -1,11 +1,12 @@
 /**
- * Ingest: one pass over the upload stream feeds SHA-256 and the content store
- * at once (never a whole-file buffer, never a second read). Only when the bytes
+ * Ingest: one pass over the upload stream; the content store computes the
+ * SHA-256 and the CID of exactly the bytes it stages (never a whole-file
+ * buffer, never a second read). Only when the bytes
  * are committed to the content store does one database transaction write the
  * evidence record and append its leaf, so a record exists iff its leaf exists,
  * and both only once the bytes are stored.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { AppError } from '../core/errors';
 import { EVENT_VERSION, type Actor, type EvidenceIngestedEvent } from '../core/events';
 import type { EvidenceMetadata } from '../core/evidence-metadata';
@@ -48,7 +49,6 @@ export function createIngest({ db, log, evidence, content, maxUploadBytes, now =
   });
 
   return async function ingest(request: IngestRequest): Promise<IngestResult> {
-    const hash = createHash('sha256');
     let size = 0;
     async function* measured(): AsyncGenerator<Uint8Array> {
       for await (const chunk of request.body) {
@@ -56,7 +56,6 @@ export function createIngest({ db, log, evidence, content, maxUploadBytes, now =
         if (size > maxUploadBytes) {
           throw new AppError('PAYLOAD_TOO_LARGE', `recordings larger than ${maxUploadBytes} bytes are refused`, { details: { maxUploadBytes } });
         }
-        hash.update(chunk);
         yield chunk;
       }
     }
@@ -64,7 +63,7 @@ export function createIngest({ db, log, evidence, content, maxUploadBytes, now =
     const staged = await content.put(measured());
     try {
       if (size === 0) throw new AppError('EMPTY_BODY', 'the request body is empty: send the recording bytes');
-      const sha256 = hash.digest('hex');
+      const { sha256 } = staged;
       if (request.declaredSha256 !== undefined && request.declaredSha256 !== sha256) {
         throw new AppError('DIGEST_MISMATCH', 'the received bytes do not match the Repr-Digest you sent; nothing was stored', {
           details: { declared: request.declaredSha256, received: sha256 },

@@ -158,10 +158,33 @@ describe('adapters/ipfs/unixfs-store', () => {
         const staged = await store.put(streamOf(bytes));
         expect(staged.cid).to.equal(v.cid);
         expect(staged.size).to.equal(v.size);
+        expect(staged.sha256).to.equal(createHash('sha256').update(bytes).digest('hex'));
         await staged.commit();
         expectSameBytes(await collect(store.get(v.cid)), bytes);
       });
     }
+  });
+
+  describe('the SHA-256 computed in the same pass (hashing worker)', () => {
+    it('is the SHA-256 of each of several files staged at the same time', async () => {
+      const files = [randomBytes(3 * MiB + 5), randomBytes(MiB), randomBytes(2 * MiB - 1), new Uint8Array(0)];
+      const staged = await Promise.all(files.map((bytes) => store.put(streamOf(bytes))));
+      staged.forEach((s, i) => expect(s.sha256, `file ${i}`).to.equal(createHash('sha256').update(files[i]).digest('hex')));
+      await Promise.all(staged.map((s) => s.discard()));
+    });
+
+    it('does not disturb the caller’s chunks (transferred blocks are the store’s own)', async () => {
+      const chunks = [randomBytes(700 * 1024), randomBytes(700 * 1024), randomBytes(MiB), randomBytes(MiB), randomBytes(10)];
+      const copies = chunks.map((c) => Buffer.from(c));
+      await (await store.put(streamOf(Buffer.concat(chunks)))).discard();
+      async function* given() {
+        yield* chunks;
+      }
+      const staged = await store.put(given());
+      chunks.forEach((c, i) => expect(Buffer.compare(c, copies[i]), `chunk ${i}`).to.equal(0));
+      expect(staged.sha256).to.equal(createHash('sha256').update(Buffer.concat(copies)).digest('hex'));
+      await staged.discard();
+    });
   });
 
   describe('round trip of 5.5 MiB (six chunks)', () => {

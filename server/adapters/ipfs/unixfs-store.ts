@@ -24,6 +24,9 @@ import type { ByteRange, ContentStore, StagedContent } from '../../ports';
 import { UNIXFS_PROFILE_NAME, unixfsImporterOptions } from './unixfs-profile';
 import { StagingWriter, adoptBlockFile, forEachLimited, fsyncPath } from './staging-area';
 import { DAG_PB_CODEC, RAW_CODEC, ReadWindow, SHA2_256, verifiedBlockSource } from './verified-reader';
+import { BlockHasher } from './block-hasher';
+import { hashingBufferImporter } from './hashing-buffer-importer';
+import { readAhead } from './read-ahead';
 
 export interface UnixfsStoreOptions {
   directory: string;
@@ -41,8 +44,10 @@ export interface UnixfsStoreOptions {
   blockWriteConcurrency?: number;
 }
 
+/** Bytes of the source read ahead of the importer during put(). */
+const READ_AHEAD_BYTES = 8 * 1024 * 1024;
 /** Blocks (1 MiB each) hashed but not yet written, during put(). */
-const MAX_QUEUED_WRITES = 32;
+const MAX_QUEUED_WRITES = 16;
 /** Raw leaves (1 MiB each) read ahead of the consumer by get(). */
 const READ_AHEAD_BLOCKS = 8;
 const BLOCK_READ_CONCURRENCY = 4;
@@ -94,6 +99,7 @@ class UnixfsStore implements ContentStore {
   readonly profile = UNIXFS_PROFILE_NAME;
   /** Staging directories of puts not yet committed or discarded; cleanStaging() spares them. */
   private readonly active = new Set<string>();
+  private readonly hasher = new BlockHasher();
   private closed = false;
 
   constructor(
@@ -108,17 +114,21 @@ class UnixfsStore implements ContentStore {
     this.assertOpen();
     const id = randomUUID();
     const writer = new StagingWriter(join(this.paths.staging, id), this.layout, MAX_QUEUED_WRITES);
-    const input = measure(source);
+    const input = measure(readAhead(source, READ_AHEAD_BYTES));
+    const hashing = this.hasher.openStream();
     this.active.add(id);
     try {
       const importerOptions = await unixfsImporterOptions({ blockWriteConcurrency: this.options.blockWriteConcurrency });
+      importerOptions.bufferImporter = await hashingBufferImporter(hashing);
       const root = await this.modules.importFile({ content: input.stream }, writer, importerOptions);
       await writer.flush();
-      return new Staged(root.cid.toString(), input.bytes(), {
+      const sha256 = Buffer.from(await hashing.finish()).toString('hex');
+      return new Staged(root.cid.toString(), input.bytes(), sha256, {
         commit: () => this.commitStaging(id, writer, root.cid),
         discard: () => this.removeStaging(id, writer.root),
       });
     } catch (error) {
+      hashing.drop();
       await writer.abort();
       // A failed clean-up must not hide why the put failed; cleanStaging() retries at start-up.
       await this.removeStaging(id, writer.root).catch(() => undefined);
@@ -178,6 +188,7 @@ class UnixfsStore implements ContentStore {
 
   async close(): Promise<void> {
     this.closed = true;
+    await this.hasher.close();
     await this.blocks.close();
   }
 
@@ -242,6 +253,7 @@ class Staged implements StagedContent {
   constructor(
     readonly cid: string,
     readonly size: number,
+    readonly sha256: string,
     private readonly actions: { commit(): Promise<void>; discard(): Promise<void> },
   ) {}
 
