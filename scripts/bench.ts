@@ -23,6 +23,9 @@ import { openDatabase } from '../server/adapters/db/database';
 import { LogStore } from '../server/adapters/db/log-store';
 import { hashChildren, hashLeaf } from '../server/core/hash';
 import { packageRoot } from '../server/package-root';
+import { id } from 'ethers';
+
+const TREE_HEAD_ANCHORED = id('TreeHeadAnchored(uint64,bytes32,uint64)');
 
 const BYTES = Number(process.env.CUSTOS_BENCH_BYTES ?? 1024 ** 3);
 const LEAVES = Number(process.env.CUSTOS_BENCH_LEAVES ?? 1_000_000);
@@ -155,7 +158,7 @@ async function benchService(work: string) {
     }
 
     const health = await json(`${url}/healthz`);
-    const logs = await rpc(health.chain.rpcUrl, 'eth_getLogs', [{ address: health.chain.contract, fromBlock: '0x0', toBlock: 'latest' }]);
+    const logs = await rpc(health.chain.rpcUrl, 'eth_getLogs', [{ address: health.chain.contract, fromBlock: '0x0', toBlock: 'latest', topics: [TREE_HEAD_ANCHORED] }]);
     const gas: Array<{ treeSize: number; gasUsed: number }> = [];
     for (const log of logs) {
       const receipt = await rpc(health.chain.rpcUrl, 'eth_getTransactionReceipt', [log.transactionHash]);

@@ -13,7 +13,7 @@ import type { Config } from './config';
 import { AppError } from './core/errors';
 import { createLogger, describeError, type Logger } from './logger';
 import type { ChainAnchor, ContentStore } from './ports';
-import { openDatabase, type Db } from './adapters/db/database';
+import { openDatabase } from './adapters/db/database';
 import { LogStore } from './adapters/db/log-store';
 import { EvidenceStore } from './adapters/db/evidence-store';
 import { AnchorStore } from './adapters/db/anchor-store';

@@ -1,15 +1,14 @@
 /**
  * The CustosLog ABI and bytecode, read from Hardhat's artifact. The same code
- * runs from source (ts-node: server/adapters/chain) and compiled
- * (dist/server/adapters/chain), so the package root is found by walking up to
- * our own package.json rather than by a fixed number of "..".
+ * runs from source and from dist/, so the artifact is found from the package
+ * root (server/package-root.ts).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { InterfaceAbi } from 'ethers';
 import { AppError } from '../../core/errors';
+import { packageRoot } from '../../package-root';
 
-export const PACKAGE_NAME = 'custos';
 export const ARTIFACT_PATH = join('artifacts', 'contracts', 'CustosLog.sol', 'CustosLog.json');
 
 export interface CustosLogArtifact {
@@ -20,35 +19,12 @@ export interface CustosLogArtifact {
   path: string;
 }
 
-/** The directory of the nearest package.json named "custos" at or above `from`. */
-export function findPackageRoot(from: string = __dirname): string {
-  let dir = from;
-  for (;;) {
-    const candidate = join(dir, 'package.json');
-    if (existsSync(candidate) && readPackageName(candidate) === PACKAGE_NAME) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) {
-      throw new AppError('CONFIG_INVALID', `cannot find the ${PACKAGE_NAME} package root above ${from}`);
-    }
-    dir = parent;
-  }
-}
-
-function readPackageName(file: string): unknown {
-  try {
-    return (JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown }).name;
-  } catch {
-    // An unreadable package.json on the way up (e.g. a workspace root) is not ours.
-    return undefined;
-  }
-}
-
 let cached: CustosLogArtifact | undefined;
 
 /** Loads (once per process) and checks the compiled CustosLog artifact. */
 export function loadCustosLogArtifact(): CustosLogArtifact {
   if (cached) return cached;
-  const path = join(findPackageRoot(), ARTIFACT_PATH);
+  const path = join(packageRoot(), ARTIFACT_PATH);
   let raw: string;
   try {
     raw = readFileSync(path, 'utf8');
