@@ -3,8 +3,8 @@
  * file's SHA-256 (the evidence hash) and once per 1 MiB block for its CID —
  * about 1.4 s of CPU per GiB here. A worker thread does both, in one pass
  * over each block, so the main thread is free for the socket, the importer
- * and the writes: each block is copied once into a buffer of its own,
- * transferred to the worker, and transferred back with its digest.
+ * and the writes: blocks are transferred to the worker and back with their
+ * digest (copied first unless the caller owns their whole buffer).
  *
  * Blocks of one stream must be submitted in order: the worker folds them into
  * the stream's SHA-256 in the order it receives them, and a worker handles its
@@ -51,7 +51,7 @@ export class BlockHasher {
   }
 
   /** @internal */
-  request(message: { op: 'block' | 'finish' | 'drop'; stream: number; bytes?: Uint8Array }): Promise<{ digest: Uint8Array; bytes?: Uint8Array }> {
+  request(message: { op: 'block' | 'finish' | 'drop'; stream: number; bytes?: Uint8Array; transfer?: boolean }): Promise<{ digest: Uint8Array; bytes?: Uint8Array }> {
     const worker = this.ensureWorker();
     if (message.op === 'drop') {
       worker.postMessage(message);
@@ -61,8 +61,8 @@ export class BlockHasher {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       if (message.bytes) {
-        const owned = ownBuffer(message.bytes);
-        worker.postMessage({ ...message, id, bytes: owned }, [owned.buffer as ArrayBuffer]);
+        const owned = message.transfer ? message.bytes : ownBuffer(message.bytes);
+        worker.postMessage({ op: message.op, stream: message.stream, id, bytes: owned }, [owned.buffer as ArrayBuffer]);
       } else {
         worker.postMessage({ ...message, id });
       }
@@ -102,9 +102,13 @@ export class HashStream {
     private readonly id: number,
   ) {}
 
-  /** SHA-256 of one block, also folded into the stream's hash. The block's bytes come back (the input array may be detached). */
-  async hashBlock(block: Uint8Array): Promise<{ digest: Uint8Array; bytes: Uint8Array }> {
-    const { digest, bytes } = await this.hasher.request({ op: 'block', stream: this.id, bytes: block });
+  /**
+   * SHA-256 of one block, also folded into the stream's hash; the block's
+   * bytes come back. With `transfer` the caller gives up the block's whole
+   * ArrayBuffer (it is detached until it comes back); otherwise it is copied.
+   */
+  async hashBlock(block: Uint8Array, transfer = false): Promise<{ digest: Uint8Array; bytes: Uint8Array }> {
+    const { digest, bytes } = await this.hasher.request({ op: 'block', stream: this.id, bytes: block, transfer });
     return { digest, bytes: bytes! };
   }
 

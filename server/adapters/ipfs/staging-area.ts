@@ -45,6 +45,8 @@ export class StagingWriter {
     readonly root: string,
     private readonly layout: ShardingStrategy,
     private readonly maxQueuedWrites: number,
+    /** Called once a block's bytes are no longer needed (written, or failed). */
+    private readonly onWritten: (bytes: Uint8Array) => void = () => undefined,
   ) {}
 
   readonly put = async (cid: CID, bytes: BlockBytes): Promise<CID> => {
@@ -56,7 +58,10 @@ export class StagingWriter {
       .catch((error: unknown) => {
         this.failure ??= { error };
       })
-      .finally(() => this.queued.delete(write));
+      .finally(() => {
+        this.queued.delete(write);
+        this.onWritten(bytes);
+      });
     this.queued.add(write);
     return cid;
   };

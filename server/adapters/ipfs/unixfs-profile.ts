@@ -39,7 +39,7 @@ export interface ImporterTuning {
   blockWriteConcurrency?: number;
 }
 
-export const DEFAULT_BLOCK_WRITE_CONCURRENCY = 8;
+export const DEFAULT_BLOCK_WRITE_CONCURRENCY = 4;
 
 /**
  * Fresh importer options for the profile (fresh each call: the importer

@@ -21,12 +21,13 @@ import type { ShardingStrategy } from 'blockstore-fs/sharding' with { 'resolutio
 import type { CID } from 'multiformats/cid' with { 'resolution-mode': 'import' };
 import { AppError, isAppError } from '../../core/errors';
 import type { ByteRange, ContentStore, StagedContent } from '../../ports';
-import { UNIXFS_PROFILE_NAME, unixfsImporterOptions } from './unixfs-profile';
+import { UNIXFS_PROFILE_NAME, UNIXFS_V1_2025, unixfsImporterOptions } from './unixfs-profile';
 import { StagingWriter, adoptBlockFile, forEachLimited, fsyncPath } from './staging-area';
 import { DAG_PB_CODEC, RAW_CODEC, ReadWindow, SHA2_256, verifiedBlockSource } from './verified-reader';
 import { BlockHasher } from './block-hasher';
 import { hashingBufferImporter } from './hashing-buffer-importer';
 import { readAhead } from './read-ahead';
+import { BlockPool, regroup } from './block-pool';
 
 export interface UnixfsStoreOptions {
   directory: string;
@@ -45,9 +46,11 @@ export interface UnixfsStoreOptions {
 }
 
 /** Bytes of the source read ahead of the importer during put(). */
-const READ_AHEAD_BYTES = 8 * 1024 * 1024;
+const READ_AHEAD_BYTES = 4 * 1024 * 1024;
 /** Blocks (1 MiB each) hashed but not yet written, during put(). */
-const MAX_QUEUED_WRITES = 16;
+const MAX_QUEUED_WRITES = 8;
+/** 1 MiB buffers one put() may hold: enough for every stage above to be full at once. */
+const POOLED_BLOCKS = 24;
 /** Raw leaves (1 MiB each) read ahead of the consumer by get(). */
 const READ_AHEAD_BLOCKS = 8;
 const BLOCK_READ_CONCURRENCY = 4;
@@ -113,14 +116,15 @@ class UnixfsStore implements ContentStore {
   async put(source: AsyncIterable<Uint8Array>): Promise<StagedContent> {
     this.assertOpen();
     const id = randomUUID();
-    const writer = new StagingWriter(join(this.paths.staging, id), this.layout, MAX_QUEUED_WRITES);
+    const pool = new BlockPool(UNIXFS_V1_2025.chunkSize, POOLED_BLOCKS);
+    const writer = new StagingWriter(join(this.paths.staging, id), this.layout, MAX_QUEUED_WRITES, (bytes) => pool.release(bytes));
     const input = measure(readAhead(source, READ_AHEAD_BYTES));
     const hashing = this.hasher.openStream();
     this.active.add(id);
     try {
       const importerOptions = await unixfsImporterOptions({ blockWriteConcurrency: this.options.blockWriteConcurrency });
-      importerOptions.bufferImporter = await hashingBufferImporter(hashing);
-      const root = await this.modules.importFile({ content: input.stream }, writer, importerOptions);
+      importerOptions.bufferImporter = await hashingBufferImporter(hashing, pool);
+      const root = await this.modules.importFile({ content: regroup(input.stream, pool) }, writer, importerOptions);
       await writer.flush();
       const sha256 = Buffer.from(await hashing.finish()).toString('hex');
       return new Staged(root.cid.toString(), input.bytes(), sha256, {
