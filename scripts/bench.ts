@@ -14,15 +14,16 @@
  * CUSTOS_BENCH_VERIFY_REQUESTS (default 1 000). Results also go to bench-results/latest.json.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createReadStream, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { randomFillSync } from 'node:crypto';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../server/adapters/db/database';
 import { LogStore } from '../server/adapters/db/log-store';
 import { hashChildren, hashLeaf } from '../server/core/hash';
 import { packageRoot } from '../server/package-root';
+import { sha256OfFile } from '../recorder/source-digest';
+import { uploadRecording } from '../recorder/upload';
 import { id } from 'ethers';
 
 const TREE_HEAD_ANCHORED = id('TreeHeadAnchored(uint64,bytes32,uint64)');
@@ -80,27 +81,6 @@ function peakRss(pid: number): number {
   return match ? Number(match[1]) * 1024 : NaN;
 }
 
-function uploadFile(url: string, token: string, path: string, size: number): Promise<{ status: number; body: any }> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${url}/v1/evidence`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'content-type': 'video/mp4',
-        'content-length': size,
-        'custos-metadata': JSON.stringify({ deviceId: 'BENCH-1', officerId: 'bench', recordedAt: new Date().toISOString() }),
-      },
-    });
-    req.on('response', (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-    });
-    req.on('error', reject);
-    createReadStream(path, { highWaterMark: 1024 * 1024 }).pipe(req);
-  });
-}
-
 async function json(url: string, init?: RequestInit): Promise<any> {
   const res = await fetch(url, init);
   return res.json();
@@ -124,10 +104,12 @@ async function benchService(work: string) {
     const token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
     const rssBefore = peakRss(child.pid!);
     process.stderr.write('bench: uploading…\n');
+    // The device hashes at the source before it uploads; that is not the server's work, so it is not timed.
+    const sha256 = await sha256OfFile(file);
     const start = process.hrtime.bigint();
-    const uploaded = await uploadFile(url, token, file, BYTES);
+    const uploaded = await uploadRecording({ server: url, token, file, sha256, mediaType: 'video/mp4', metadata: { deviceId: 'BENCH-1', officerId: 'bench', recordedAt: new Date().toISOString() } });
     const ingestSeconds = seconds(start);
-    if (uploaded.status !== 201) throw new Error(`upload answered ${uploaded.status}: ${JSON.stringify(uploaded.body)}`);
+    if (uploaded.duplicate) throw new Error('the bench file was already stored: the data directory is not fresh');
     const rssPeak = peakRss(child.pid!);
 
     // A few more heads, so that several anchoring transactions (with proofs) are measured.
@@ -142,7 +124,7 @@ async function benchService(work: string) {
       await new Promise((r) => setTimeout(r, 700));
     }
     for (;;) {
-      const record = await json(`${url}/v1/evidence/${uploaded.body.id}`, { headers: { authorization: `Bearer ${token}` } });
+      const record = await json(`${url}/v1/evidence/${uploaded.record.id}`, { headers: { authorization: `Bearer ${token}` } });
       const head = await json(`${url}/v1/log/head`);
       if (record.status === 'anchored' && head.anchored?.treeSize === head.treeSize) break;
       await new Promise((r) => setTimeout(r, 200));
@@ -152,7 +134,7 @@ async function benchService(work: string) {
     const latencies: number[] = [];
     for (let i = 0; i < VERIFY_REQUESTS; i++) {
       const t = process.hrtime.bigint();
-      const result = await json(`${url}/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sha256: uploaded.body.sha256 }) });
+      const result = await json(`${url}/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sha256: uploaded.record.sha256 }) });
       latencies.push(seconds(t) * 1000);
       if (!result.ok) throw new Error(`verification failed: ${JSON.stringify(result)}`);
     }
