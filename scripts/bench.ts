@@ -59,6 +59,24 @@ function opensslSeconds(path: string): number {
   return median(runs);
 }
 
+/**
+ * Seconds to write `size` bytes to a new file next to the data directory, as
+ * `dd bs=1M` would (page cache, no fsync): the floor under any ingest, which
+ * has to store every byte. Not a target, a diagnostic: on our shared VMs it
+ * swings between ~0.9 and ~2.5 s per GiB, and the ingest ratio with it.
+ */
+function diskWriteSeconds(dir: string, size: number): number {
+  const path = join(dir, 'disk-write-baseline.bin');
+  const chunk = Buffer.alloc(1024 * 1024, 0x5a);
+  const start = process.hrtime.bigint();
+  const fd = openSync(path, 'w');
+  for (let written = 0; written < size; written += chunk.length) writeSync(fd, chunk, 0, Math.min(chunk.length, size - written));
+  closeSync(fd);
+  const elapsed = seconds(start);
+  rmSync(path);
+  return elapsed;
+}
+
 function startService(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'custos.js'), 'serve', '--port', '0', '--data-dir', dataDir], {
@@ -97,6 +115,7 @@ async function benchService(work: string) {
   process.stderr.write(`bench: writing a ${mb(BYTES).toFixed(0)} MB file…\n`);
   makeFile(file, BYTES);
   const baseline = opensslSeconds(file);
+  const diskWrite = diskWriteSeconds(work, BYTES);
 
   const dataDir = join(work, 'data');
   const { child, url } = await startService(dataDir);
@@ -155,6 +174,8 @@ async function benchService(work: string) {
         opensslSeconds: baseline,
         opensslMbPerSecond: mb(BYTES) / baseline,
         ratioToOpenssl: baseline / ingestSeconds,
+        diskWriteSeconds: diskWrite,
+        ratioToDiskWrite: diskWrite / ingestSeconds,
         peakRssMb: mb(rssPeak),
         rssBeforeMb: mb(rssBefore),
       },
@@ -225,6 +246,7 @@ async function main() {
     console.log(`  ingest ${f(mb(ingest.bytes), 0)} MB end to end   ${f(ingest.mbPerSecond)} MB/s in ${f(ingest.seconds, 2)} s`);
     console.log(`  openssl dgst -sha256, same file ${f(ingest.opensslMbPerSecond)} MB/s in ${f(ingest.opensslSeconds, 2)} s`);
     console.log(`  ingest / openssl ratio          ${f(ingest.ratioToOpenssl, 2)}   (target >= 0.3)`);
+    console.log(`  plain write of the same size    ${f(mb(ingest.bytes) / ingest.diskWriteSeconds)} MB/s in ${f(ingest.diskWriteSeconds, 2)} s (ingest / write ${f(ingest.ratioToDiskWrite, 2)}; diagnostic)`);
     console.log(`  service peak RSS during ingest  ${f(ingest.peakRssMb, 0)} MB   (target < 200 MB)`);
     console.log(`  inclusion proof @ ${proofs.leaves} leaves  mean ${f(proofs.inclusion.meanMs, 3)} ms, p99 ${f(proofs.inclusion.p99Ms, 3)} ms`);
     console.log(`  consistency proof @ ${proofs.leaves}      mean ${f(proofs.consistency.meanMs, 3)} ms, p99 ${f(proofs.consistency.p99Ms, 3)} ms`);
