@@ -15,11 +15,19 @@
  * had just removed. This writer tracks its writes and refuses new ones once
  * aborted.
  */
-import { link, lstat, mkdir, open, rename, writeFile } from 'node:fs/promises';
+import { writeFile as writeFileCallback } from 'node:fs';
+import { link, lstat, mkdir, open, rename } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import type { ShardingStrategy } from 'blockstore-fs/sharding' with { 'resolution-mode': 'import' };
 import type { CID } from 'multiformats/cid' with { 'resolution-mode': 'import' };
 import { AppError } from '../../core/errors';
+
+/**
+ * The callback writeFile issues one write() for a whole block; the promise one
+ * splits it into 512 KiB writes, each a trip through the thread pool.
+ */
+const writeWholeFile = promisify(writeFileCallback);
 
 type BlockBytes = Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
 
@@ -86,7 +94,7 @@ export class StagingWriter {
       this.createdDirs.add(shard);
     }
     try {
-      await writeFile(join(shard, file), bytes, { flag: 'wx' });
+      await writeWholeFile(join(shard, file), bytes, { flag: 'wx' });
     } catch (error) {
       // The same chunk twice in one file: its block is already (being) written,
       // and the import only completes once that first write has.
