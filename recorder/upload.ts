@@ -9,6 +9,9 @@ import { request } from 'node:http';
 import { request as requestTls } from 'node:https';
 import { reprDigestHeader, sha256OfFile } from './source-digest';
 
+/** How long to wait for `100 Continue` before sending the body anyway. */
+const CONTINUE_TIMEOUT_MS = 1000;
+
 export interface RecordingMetadata {
   deviceId: string;
   officerId: string;
@@ -60,13 +63,29 @@ export async function uploadRecording(options: UploadRecordingOptions): Promise<
         'content-length': size,
         'custos-metadata': JSON.stringify(options.metadata),
         'repr-digest': reprDigestHeader(sha256),
+        // Ask before sending: a refused upload (bad token, bad metadata, too
+        // large) is answered before a byte of the recording goes out.
+        expect: '100-continue',
       },
     });
+    let sending = false;
+    const sendBody = () => {
+      if (sending) return;
+      sending = true;
+      const file = createReadStream(options.file, { highWaterMark: 1024 * 1024 });
+      file.on('error', (error) => req.destroy(error));
+      file.pipe(req);
+    };
+    req.on('continue', sendBody);
+    // A server (or proxy) that ignores Expect gets the body after a short wait.
+    const fallback = setTimeout(sendBody, CONTINUE_TIMEOUT_MS);
     req.on('response', (res) => {
+      clearTimeout(fallback);
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);
       res.on('end', () => {
+        if (!sending) req.destroy(); // refused before the body was sent: this request ends here
         const text = Buffer.concat(chunks).toString('utf8');
         try {
           resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) });
@@ -75,10 +94,10 @@ export async function uploadRecording(options: UploadRecordingOptions): Promise<
         }
       });
     });
-    req.on('error', reject);
-    const file = createReadStream(options.file, { highWaterMark: 1024 * 1024 });
-    file.on('error', (error) => req.destroy(error));
-    file.pipe(req);
+    req.on('error', (error) => {
+      clearTimeout(fallback);
+      reject(error);
+    });
   });
 
   if (status === 200 || status === 201) return { duplicate: status === 200, record: body };

@@ -6,6 +6,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { continueWhenBodyIsRead } from './http/expect-continue';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type Koa from 'koa';
@@ -181,7 +182,9 @@ export interface RunningServer {
 export async function serve(config: Readonly<Config>, options: StartOptions = {}): Promise<RunningServer> {
   const custos = await startCustos(config, options);
   // Room for the Custos-Metadata header on top of ordinary headers.
-  const server = createServer({ maxHeaderSize: config.maxMetadataBytes + 16 * 1024 }, custos.app.callback());
+  const handle = custos.app.callback();
+  const server = createServer({ maxHeaderSize: config.maxMetadataBytes + 16 * 1024 }, handle);
+  server.on('checkContinue', continueWhenBodyIsRead(handle));
   server.requestTimeout = 0; // multi-GB uploads over slow links must not be cut by a global timeout
   try {
     await new Promise<void>((resolve, reject) => {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { reprDigestHeader, sha256OfFile } from '../../recorder/source-digest';
@@ -53,5 +54,36 @@ describe('recorder: hash at the source and upload (real service)', function () {
     const error = await uploadRecording({ server: server.url, token: 'not-a-token', file, metadata: sampleMetadata() }).then(() => null, (e: unknown) => e);
     expect(error).to.be.instanceOf(UploadRefusedError);
     expect(error).to.include({ status: 401, code: 'UNAUTHENTICATED' });
+  });
+
+  it('Expect: 100-continue — a refused upload is answered before the body is sent; an accepted one gets 100 first', async () => {
+    const ask = (token: string) =>
+      new Promise<{ continued: boolean; status: number }>((resolve, reject) => {
+        let continued = false;
+        const req = request(`${server.url}/v1/evidence`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'video/mp4',
+            'content-length': 4,
+            'custos-metadata': JSON.stringify(sampleMetadata()),
+            expect: '100-continue',
+          },
+        });
+        req.on('continue', () => {
+          continued = true;
+          req.end(randomBytes(4));
+        });
+        req.on('response', (res) => {
+          res.resume();
+          res.on('end', () => {
+            req.destroy();
+            resolve({ continued, status: res.statusCode ?? 0 });
+          });
+        });
+        req.on('error', reject);
+      });
+    expect(await ask('not-a-token')).to.deep.equal({ continued: false, status: 401 });
+    expect(await ask(server.adminToken)).to.deep.equal({ continued: true, status: 201 });
   });
 });
