@@ -2,7 +2,7 @@
  * Throughput of the embedded content store on 512 MiB held in memory (1 MiB
  * chunks), against SHA-256 of the same bytes as the physical reference.
  *
- *   npx ts-node --transpile-only scripts/bench-content-store.ts [--runs 3] [--mib 512] [--fsync] [--sha256] [--concurrency 16]
+ *   npx ts-node --transpile-only scripts/bench-content-store.ts [--runs 3] [--mib 512] [--fsync] [--sha256]
  *
  * --sha256 also hashes the stream on its way into put(), as the ingest service
  * does, to see the end-to-end figure.
@@ -33,7 +33,6 @@ const { values } = parseArgs({
     mib: { type: 'string', default: '512' },
     fsync: { type: 'boolean', default: false },
     sha256: { type: 'boolean', default: false },
-    concurrency: { type: 'string' },
   },
 });
 
@@ -84,7 +83,6 @@ async function main(): Promise<void> {
     const store = await createUnixfsStore({
       directory,
       fsyncOnCommit: values.fsync,
-      blockWriteConcurrency: values.concurrency === undefined ? undefined : Number(values.concurrency),
     });
     for (let run = 1; run <= runs; run++) {
       if (run > 1) for (const chunk of data) randomFillSync(chunk);

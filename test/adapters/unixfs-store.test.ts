@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { CID } from 'multiformats/cid' with { 'resolution-mode': 'import' };
 import { isAppError, type ErrorCode } from '../../server/core/errors';
 import type { ContentStore } from '../../server/ports';
-import { UNIXFS_PROFILE_NAME, unixfsImporterOptions } from '../../server/adapters/ipfs/unixfs-profile';
+import { UNIXFS_PROFILE_NAME } from '../../server/adapters/ipfs/unixfs-profile';
+import { referenceImporterOptions } from '../helpers/unixfs-reference';
 import { createUnixfsStore } from '../../server/adapters/ipfs/unixfs-store';
 
 const MiB = 1 << 20;
@@ -111,7 +112,7 @@ async function importWithProfile(content: AsyncIterable<Uint8Array>): Promise<{ 
       return cid;
     },
   };
-  const root = await importFile({ content }, sink, await unixfsImporterOptions());
+  const root = await importFile({ content }, sink, await referenceImporterOptions());
   if (root.cid.code !== 0x70) return { cid: root.cid.toString(), rootLinks: null };
   const entry = await exporter(root.cid, {
     *get(cid: CID) {

@@ -9,10 +9,9 @@
  * changed between releases (256 KiB/174 links before, 1 MiB/1024 links now).
  * The profile name is recorded in every ingest event next to the CID.
  *
- * Pinned against Kubo's published CIDs in test/vectors/unixfs/.
+ * Built by balanced-file-dag.ts; pinned against Kubo's published CIDs in
+ * test/vectors/unixfs/ and against ipfs-unixfs-importer (the reference) in the tests.
  */
-import type { ImporterOptions } from 'ipfs-unixfs-importer' with { 'resolution-mode': 'import' };
-
 export const UNIXFS_PROFILE_NAME = 'unixfs-v1-2025';
 
 /** The parameters that determine the CID (IPIP-499, profile `unixfs-v1-2025`). */
@@ -30,39 +29,3 @@ export const UNIXFS_V1_2025 = Object.freeze({
   shardFanoutBits: 8,
   fieldOrder: 'links-first',
 } as const);
-
-export interface ImporterTuning {
-  /**
-   * Blocks the importer hashes per batch before it waits for their put()s.
-   * Does not change CIDs. Measured with scripts/bench-content-store.ts.
-   */
-  blockWriteConcurrency?: number;
-}
-
-export const DEFAULT_BLOCK_WRITE_CONCURRENCY = 4;
-
-/**
- * Fresh importer options for the profile (fresh each call: the importer
- * mutates the object it is given). Async because the importer is ESM-only.
- * `profile` is deliberately not passed: it would overwrite some fields.
- */
-export async function unixfsImporterOptions(tuning: ImporterTuning = {}): Promise<ImporterOptions> {
-  const [{ fixedSize }, { balanced }] = await Promise.all([
-    import('ipfs-unixfs-importer/chunker'),
-    import('ipfs-unixfs-importer/layout'),
-  ]);
-  const p = UNIXFS_V1_2025;
-  return {
-    cidVersion: p.cidVersion,
-    rawLeaves: p.rawLeaves,
-    reduceSingleLeafToSelf: p.reduceSingleLeafToSelf,
-    chunker: fixedSize({ chunkSize: p.chunkSize }),
-    layout: balanced({ maxChildrenPerNode: p.maxChildrenPerNode }),
-    wrapWithDirectory: false,
-    shardSplitThresholdBytes: p.shardSplitThresholdBytes,
-    shardSplitStrategy: p.shardSplitStrategy,
-    shardFanoutBits: p.shardFanoutBits,
-    fieldOrder: p.fieldOrder,
-    blockWriteConcurrency: tuning.blockWriteConcurrency ?? DEFAULT_BLOCK_WRITE_CONCURRENCY,
-  };
-}

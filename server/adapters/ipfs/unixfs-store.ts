@@ -21,11 +21,12 @@ import type { ShardingStrategy } from 'blockstore-fs/sharding' with { 'resolutio
 import type { CID } from 'multiformats/cid' with { 'resolution-mode': 'import' };
 import { AppError, isAppError } from '../../core/errors';
 import type { ByteRange, ContentStore, StagedContent } from '../../ports';
-import { UNIXFS_PROFILE_NAME, UNIXFS_V1_2025, unixfsImporterOptions } from './unixfs-profile';
+import { UNIXFS_PROFILE_NAME, UNIXFS_V1_2025 } from './unixfs-profile';
 import { StagingWriter, adoptBlockFile, forEachLimited, fsyncPath } from './staging-area';
 import { DAG_PB_CODEC, RAW_CODEC, ReadWindow, SHA2_256, verifiedBlockSource } from './verified-reader';
 import { BlockHasher } from './block-hasher';
-import { hashingBufferImporter } from './hashing-buffer-importer';
+import { buildBalancedFile, loadDagModules } from './balanced-file-dag';
+import { emptyLeaf, rawLeaves } from './raw-leaves';
 import { readAhead } from './read-ahead';
 import { BlockPool, regroup } from './block-pool';
 
@@ -41,11 +42,9 @@ export interface UnixfsStoreOptions {
    * keeps the damaged file, since it never replaces an existing one.
    */
   fsyncOnCommit?: boolean;
-  /** Importer batch size during put(); see unixfs-profile.ts. */
-  blockWriteConcurrency?: number;
 }
 
-/** Bytes of the source read ahead of the importer during put(). */
+/** Bytes of the source read ahead of the hashing during put(). */
 const READ_AHEAD_BYTES = 4 * 1024 * 1024;
 /** Blocks (1 MiB each) hashed but not yet written, during put(). */
 const MAX_QUEUED_WRITES = 8;
@@ -60,15 +59,15 @@ type Modules = Awaited<ReturnType<typeof loadModules>>;
 
 /** The IPFS packages are ESM-only: load them with import() from this CommonJS project. */
 async function loadModules() {
-  const [importer, exporter, blockstore, sharding, cid] = await Promise.all([
-    import('ipfs-unixfs-importer'),
+  const [dag, exporter, blockstore, sharding, cid] = await Promise.all([
+    loadDagModules(),
     import('ipfs-unixfs-exporter'),
     import('blockstore-fs'),
     import('blockstore-fs/sharding'),
     import('multiformats/cid'),
   ]);
   return {
-    importFile: importer.importFile,
+    dag,
     exporter: exporter.exporter,
     FsBlockstore: blockstore.FsBlockstore,
     NextToLast: sharding.NextToLast,
@@ -122,9 +121,12 @@ class UnixfsStore implements ContentStore {
     const hashing = this.hasher.openStream();
     this.active.add(id);
     try {
-      const importerOptions = await unixfsImporterOptions({ blockWriteConcurrency: this.options.blockWriteConcurrency });
-      importerOptions.bufferImporter = await hashingBufferImporter(hashing, pool);
-      const root = await this.modules.importFile({ content: regroup(input.stream, pool) }, writer, importerOptions);
+      const { dag } = this.modules;
+      const leaves = rawLeaves(dag, regroup(input.stream, pool), hashing, pool, writer.put);
+      const root = await buildBalancedFile(dag, leaves, writer.put, {
+        maxChildren: UNIXFS_V1_2025.maxChildrenPerNode,
+        emptyLeaf: () => emptyLeaf(dag, writer.put),
+      });
       await writer.flush();
       const sha256 = Buffer.from(await hashing.finish()).toString('hex');
       return new Staged(root.cid.toString(), input.bytes(), sha256, {

@@ -1,0 +1,47 @@
+/**
+ * The leaves of a file's DAG (raw leaves, as the profile requires): each
+ * 1 MiB block is hashed in BlockHasher's worker — once for its CID, once into
+ * the whole file's SHA-256 — then stored and yielded as a raw-leaf child.
+ */
+import { createHash } from 'node:crypto';
+import type { CID } from 'multiformats/cid' with { 'resolution-mode': 'import' };
+import { RAW, SHA2_256, type DagChild, type DagModules } from './balanced-file-dag';
+import type { HashStream } from './block-hasher';
+import type { BlockPool } from './block-pool';
+import { readAhead } from './read-ahead';
+
+/** Blocks submitted to the worker ahead of the one being stored, so that hashing and writing overlap. */
+const HASH_AHEAD_BLOCKS = 4;
+
+type Put = (cid: CID, bytes: Uint8Array) => Promise<unknown>;
+
+export async function* rawLeaves(modules: DagModules, blocks: AsyncIterable<Uint8Array>, stream: HashStream, pool: BlockPool, put: Put): AsyncGenerator<DagChild> {
+  for await (const { size, hashed } of readAhead(submit(blocks, stream, pool), HASH_AHEAD_BLOCKS, () => 1)) {
+    const { digest, bytes } = await hashed;
+    const cid = modules.CID.createV1(RAW, modules.Digest.create(SHA2_256, digest));
+    await put(cid, bytes);
+    yield { cid, tsize: size, fileSize: size };
+  }
+}
+
+/** The leaf of an empty file: one empty raw block, as the importer stores it. */
+export async function emptyLeaf(modules: DagModules, put: Put): Promise<DagChild> {
+  const empty = new Uint8Array(0);
+  const cid = modules.CID.createV1(RAW, modules.Digest.create(SHA2_256, createHash('sha256').update(empty).digest()));
+  await put(cid, empty);
+  return { cid, tsize: 0n, fileSize: 0n };
+}
+
+/** Submits each block, in file order, to the hashing worker. */
+async function* submit(blocks: AsyncIterable<Uint8Array>, stream: HashStream, pool: BlockPool) {
+  for await (const block of blocks) {
+    const size = BigInt(block.byteLength); // read before the block is transferred to the worker
+    const pooled = pool.owns(block);
+    const hashed = stream.hashBlock(block, pooled).then((result) => {
+      if (pooled) pool.adopt(result.bytes); // back from the worker under a new identity
+      return result;
+    });
+    hashed.catch(() => undefined); // awaited by the consumer; this only keeps an abandoned one from being "unhandled"
+    yield { size, hashed };
+  }
+}
