@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
 import type { CID } from 'multiformats/cid' with { 'resolution-mode': 'import' };
-import { RAW, SHA2_256, buildBalancedFile, loadDagModules, type DagChild, type DagModules } from '../../server/adapters/ipfs/balanced-file-dag';
+import { buildBalancedFile, loadDagModules, type DagChild, type DagModules } from '../../server/adapters/ipfs/balanced-file-dag';
+import { RAW_CODEC, SHA2_256 } from '../../server/adapters/ipfs/verified-reader';
 
 /**
  * Our DAG builder against the reference, ipfs-unixfs-importer, with the same
@@ -45,7 +46,7 @@ describe('balanced file DAG: same CIDs and blocks as ipfs-unixfs-importer', func
       blocks.set(cid.toString(), Buffer.from(block).toString('hex'));
     };
     const leaf = async (chunk: Uint8Array): Promise<DagChild> => {
-      const cid = modules.CID.createV1(RAW, modules.Digest.create(SHA2_256, createHash('sha256').update(chunk).digest()));
+      const cid = modules.CID.createV1(RAW_CODEC, modules.Digest.create(SHA2_256, createHash('sha256').update(chunk).digest()));
       await put(cid, chunk);
       return { cid, tsize: BigInt(chunk.byteLength), fileSize: BigInt(chunk.byteLength) };
     };

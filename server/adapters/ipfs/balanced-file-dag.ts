@@ -12,6 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { CID } from 'multiformats/cid' with { 'resolution-mode': 'import' };
+import { DAG_PB_CODEC, SHA2_256 } from './verified-reader';
 
 /** A child of a file node: a raw leaf, or a file node built here. */
 export interface DagChild {
@@ -39,9 +40,6 @@ export async function loadDagModules(): Promise<DagModules> {
   return { CID, Digest, dagPb, UnixFS };
 }
 
-export const SHA2_256 = 0x12;
-export const RAW = 0x55;
-const DAG_PB = 0x70;
 
 /**
  * Builds the file's DAG over `leaves` (in file order), storing each new node
@@ -92,7 +90,7 @@ async function fileNode(modules: DagModules, children: DagChild[], put: (cid: CI
   }
   const block = dagPb.encode(dagPb.prepare({ Data: unixfs.marshal(), Links: links }));
   const digest = createHash('sha256').update(block).digest();
-  const cid = CID.createV1(DAG_PB, Digest.create(SHA2_256, digest));
+  const cid = CID.createV1(DAG_PB_CODEC, Digest.create(SHA2_256, digest));
   await put(cid, block);
   const below = links.reduce((sum, link) => sum + BigInt(link.Tsize), 0n);
   return { cid, tsize: BigInt(block.byteLength) + below, fileSize: unixfs.fileSize() };

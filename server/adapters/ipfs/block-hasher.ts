@@ -2,7 +2,7 @@
  * SHA-256 on a second core. Ingest hashes every byte twice — once for the
  * file's SHA-256 (the evidence hash) and once per 1 MiB block for its CID —
  * about 1.4 s of CPU per GiB here. A worker thread does both, in one pass
- * over each block, so the main thread is free for the socket, the importer
+ * over each block, so the main thread is free for the socket, the DAG
  * and the writes: blocks are transferred to the worker and back with their
  * digest (copied first unless the caller owns their whole buffer).
  *
@@ -123,9 +123,9 @@ export class HashStream {
 }
 
 /**
- * A copy of the block in a buffer of its own, safe to transfer: the importer
- * may hand over a view of the caller's own chunk (e.g. a source that yields
- * exact 1 MiB chunks), which a transfer would detach under the caller's feet.
+ * A copy of the block in a buffer of its own, safe to transfer: a block that
+ * is a view of someone else's buffer (not from the pool) must not be detached
+ * under its owner's feet.
  */
 function ownBuffer(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes);

@@ -54,9 +54,8 @@ export class BlockPool {
 
 /**
  * Regroups a byte stream into blocks of exactly the pool's block size (the
- * last one shorter), each in a pool buffer. The importer's chunker passes a
- * block of exactly its chunk size through untouched, so the bytes are copied
- * once here and nowhere else on their way to disk.
+ * last one shorter), each in a pool buffer: the blocks of the DAG's raw
+ * leaves. The bytes are copied once here and nowhere else on their way to disk.
  */
 export async function* regroup(source: AsyncIterable<Uint8Array>, pool: BlockPool): AsyncGenerator<Uint8Array> {
   const size = pool.blockSize;

@@ -5,10 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { CID } from 'multiformats/cid' with { 'resolution-mode': 'import' };
-import { RAW, SHA2_256, type DagChild, type DagModules } from './balanced-file-dag';
+import type { DagChild, DagModules } from './balanced-file-dag';
 import type { HashStream } from './block-hasher';
 import type { BlockPool } from './block-pool';
 import { readAhead } from './read-ahead';
+import { RAW_CODEC, SHA2_256 } from './verified-reader';
 
 /** Blocks submitted to the worker ahead of the one being stored, so that hashing and writing overlap. */
 const HASH_AHEAD_BLOCKS = 4;
@@ -18,7 +19,7 @@ type Put = (cid: CID, bytes: Uint8Array) => Promise<unknown>;
 export async function* rawLeaves(modules: DagModules, blocks: AsyncIterable<Uint8Array>, stream: HashStream, pool: BlockPool, put: Put): AsyncGenerator<DagChild> {
   for await (const { size, hashed } of readAhead(submit(blocks, stream, pool), HASH_AHEAD_BLOCKS, () => 1)) {
     const { digest, bytes } = await hashed;
-    const cid = modules.CID.createV1(RAW, modules.Digest.create(SHA2_256, digest));
+    const cid = modules.CID.createV1(RAW_CODEC, modules.Digest.create(SHA2_256, digest));
     await put(cid, bytes);
     yield { cid, tsize: size, fileSize: size };
   }
@@ -27,7 +28,7 @@ export async function* rawLeaves(modules: DagModules, blocks: AsyncIterable<Uint
 /** The leaf of an empty file: one empty raw block, as the importer stores it. */
 export async function emptyLeaf(modules: DagModules, put: Put): Promise<DagChild> {
   const empty = new Uint8Array(0);
-  const cid = modules.CID.createV1(RAW, modules.Digest.create(SHA2_256, createHash('sha256').update(empty).digest()));
+  const cid = modules.CID.createV1(RAW_CODEC, modules.Digest.create(SHA2_256, createHash('sha256').update(empty).digest()));
   await put(cid, empty);
   return { cid, tsize: 0n, fileSize: 0n };
 }

@@ -1,9 +1,9 @@
 /**
  * Keeps reading a source while its consumer is busy, up to `maxWeight` ahead
  * (bytes by default).
- * The importer works in batches (hash and write 16 blocks, then ask for more);
- * without read-ahead the upload socket stalls during every batch, and the
- * sender with it, which made ingest ~2x slower than the link.
+ * Ingest hashes and writes a block at a time; without read-ahead the upload
+ * socket stalls whenever that waits (for the hashing worker, for the disk),
+ * and the sender with it, which made ingest ~2x slower than the link.
  */
 export async function* readAhead<T = Uint8Array>(
   source: AsyncIterable<T>,

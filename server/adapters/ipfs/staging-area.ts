@@ -34,10 +34,9 @@ type BlockBytes = Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
 /**
  * The `put` half of a blockstore, writing into one staging directory.
  *
- * Write-behind: put() resolves once the write is queued, not done. The
- * importer hashes blocks in batches and waits for a whole batch's puts before
- * hashing the next, so waiting for the disk there leaves the CPU idle half the
- * time; queued writes let hashing and writing overlap. At most
+ * Write-behind: put() resolves once the write is queued, not done, so the
+ * next blocks are hashed while earlier ones are written (waiting for each
+ * write left the CPU idle half the time). At most
  * `maxQueuedWrites` blocks are held; flush() waits for all and reports the
  * first failure, which also fails every later put().
  */
@@ -61,7 +60,7 @@ export class StagingWriter {
     while (this.queued.size >= this.maxQueuedWrites) await Promise.race(this.queued);
     if (this.failure !== undefined) throw this.failure.error;
     if (this.aborted) throw new AppError('CONTENT_UNAVAILABLE', 'the staging area was discarded');
-    if (!(bytes instanceof Uint8Array)) throw new AppError('INTERNAL', 'the importer passed a block that is not a byte array');
+    if (!(bytes instanceof Uint8Array)) throw new AppError('INTERNAL', 'a block to stage is not a byte array');
     const write: Promise<void> = this.write(cid, bytes)
       .catch((error: unknown) => {
         this.failure ??= { error };
