@@ -103,3 +103,20 @@ export async function waitForAnchored(url: string, id: string, token: string, ti
 
 export const sha256Hex = (bytes: Uint8Array) => require('node:crypto').createHash('sha256').update(bytes).digest('hex') as string;
 export const reprDigestOf = (bytes: Uint8Array) => `sha-256=:${require('node:crypto').createHash('sha256').update(bytes).digest('base64')}:`;
+
+/**
+ * A request body that arrives slowly: `chunks` random chunks of `chunkBytes`,
+ * `delayMs` apart; `sent()` counts those yielded so far, so a test can act
+ * (kill, abort) in the middle of an upload.
+ */
+export function trickle(chunks: number, chunkBytes: number, delayMs: number): { body: AsyncGenerator<Uint8Array>; sent(): number } {
+  let sent = 0;
+  async function* body() {
+    for (let i = 0; i < chunks; i++) {
+      sent += 1;
+      yield require('node:crypto').randomBytes(chunkBytes) as Uint8Array;
+      await new Promise((r) => setTimeout(r, delayMs));
+    }
+  }
+  return { body: body(), sent: () => sent };
+}

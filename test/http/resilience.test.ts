@@ -4,7 +4,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../server/core/errors';
 import type { ChainAnchor } from '../../server/ports';
-import { getJson, makeDataDir, postJson, startTestServer, upload, waitForAnchored, type TestServer } from '../helpers/server';
+import { getJson, makeDataDir, postJson, startTestServer, trickle, upload, waitForAnchored, type TestServer } from '../helpers/server';
 import { spawnServe } from '../helpers/cli';
 
 /** Fault injection: a chain adapter that fails like an unreachable RPC while `down` is set. */
@@ -110,19 +110,12 @@ describe('resilience', function () {
         const finished = (await upload(url, randomBytes(100_000), { token })).body;
         expect(finished.id).to.match(/^ev_/);
 
-        let sent = 0;
-        async function* slowBody() {
-          for (let i = 0; i < 200; i++) {
-            sent += 1;
-            yield randomBytes(256 * 1024);
-            await new Promise((r) => setTimeout(r, 20));
-          }
-        }
-        const interrupted = upload(url, slowBody(), { token }).then(
+        const slow = trickle(200, 256 * 1024, 20);
+        const interrupted = upload(url, slow.body, { token }).then(
           () => 'completed',
           () => 'failed',
         );
-        while (sent < 12) await new Promise((r) => setTimeout(r, 10));
+        while (slow.sent() < 12) await new Promise((r) => setTimeout(r, 10));
         child.kill('SIGKILL');
         expect(await interrupted).to.equal('failed');
         await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
@@ -157,22 +150,15 @@ describe('resilience', function () {
 
     it('leaves no record, no leaf and no staged file', async () => {
       const controller = new AbortController();
-      let sent = 0;
-      async function* body() {
-        for (let i = 0; i < 100; i++) {
-          sent += 1;
-          yield randomBytes(128 * 1024);
-          await new Promise((r) => setTimeout(r, 10));
-        }
-      }
+      const slow = trickle(100, 128 * 1024, 10);
       const attempt = fetch(`${server.url}/v1/evidence`, {
         method: 'POST',
         headers: { authorization: `Bearer ${server.adminToken}`, 'custos-metadata': JSON.stringify({ deviceId: 'd', officerId: 'o', recordedAt: '2026-11-20T09:30:00Z' }) },
-        body: body() as any,
+        body: slow.body as any,
         duplex: 'half',
         signal: controller.signal,
       } as RequestInit).catch((error: Error) => error);
-      while (sent < 10) await new Promise((r) => setTimeout(r, 5));
+      while (slow.sent() < 10) await new Promise((r) => setTimeout(r, 5));
       controller.abort();
       expect(await attempt).to.be.instanceOf(Error);
       // The server notices the reset asynchronously; give it a moment to clean up.
