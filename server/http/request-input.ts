@@ -1,7 +1,6 @@
 /** Strict parsing of untrusted request parts: headers, query numbers, JSON bodies, ranges. */
 import type { Context } from 'koa';
 import { AppError } from '../core/errors';
-import { parseBase64, toHex } from '../core/hex';
 
 /** A query parameter as a non-negative safe integer; `BigInt(' 12 ')`-style leniency is refused. */
 export function queryInteger(ctx: Context, name: string, fallback?: number): number {
@@ -29,27 +28,6 @@ export async function readJsonBody(ctx: Context, limit: number): Promise<unknown
   } catch (cause) {
     throw new AppError('INVALID_JSON', 'the body is not valid JSON', { cause });
   }
-}
-
-/**
- * RFC 9530 Repr-Digest: a structured-field dictionary such as
- * `sha-256=:<base64>:`. Returns the SHA-256 as hex, or undefined if absent.
- */
-export function parseReprDigest(header: string): string | undefined {
-  if (header.trim() === '') return undefined;
-  const members = header.split(',').map((m) => m.trim());
-  let sha256: string | undefined;
-  for (const member of members) {
-    const match = /^([a-z0-9-]+)=:([A-Za-z0-9+/]*={0,2}):$/.exec(member);
-    if (!match) throw new AppError('INVALID_DIGEST_HEADER', 'Repr-Digest must look like sha-256=:<base64>:');
-    if (match[1] === 'sha-256') {
-      const bytes = parseBase64(match[2], 'Repr-Digest sha-256');
-      if (bytes.length !== 32) throw new AppError('INVALID_DIGEST_HEADER', 'the sha-256 Repr-Digest must be 32 bytes');
-      sha256 = toHex(bytes);
-    }
-  }
-  if (sha256 === undefined) throw new AppError('INVALID_DIGEST_HEADER', 'Repr-Digest has no sha-256 member, the only algorithm supported');
-  return sha256;
 }
 
 export interface ResolvedRange {

@@ -6,7 +6,7 @@
  * Nothing is lost when the chain fails: the log is the source of truth and the
  * next successful attempt anchors everything appended meanwhile. Failures back
  * off exponentially up to a ceiling. Before the first attempt, and after any
- * rejected transaction, the anchorer reconciles its record of anchored heads
+ * failed one, the anchorer reconciles its record of anchored heads
  * with the chain's latestHead(): an embedded chain killed hard may have lost
  * its latest blocks, and a transaction whose receipt we never saw may have been
  * mined.
@@ -73,6 +73,7 @@ export class Anchorer {
     this.timer = setTimeout(() => {
       this.running = this.tick()
         .then(() => {
+          if (this.state.fork) return; // anchoring stays stopped: tick() did nothing
           if (this.state.consecutiveFailures > 0) this.c.logger.info('anchoring recovered', { afterFailures: this.state.consecutiveFailures });
           this.state.consecutiveFailures = 0;
           this.schedule(this.c.intervalMs);
@@ -81,8 +82,11 @@ export class Anchorer {
           this.state.consecutiveFailures += 1;
           const code = isAppError(error) ? error.code : 'INTERNAL';
           this.state.lastError = { code, message: error instanceof Error ? error.message : String(error), at: new Date().toISOString() };
-          // A rejected transaction means our view of the chain is stale: look again before retrying.
-          if (code === 'ANCHOR_REJECTED') this.state.reconciled = false;
+          if (this.state.fork) return; // reconcile() has logged it; retrying cannot help
+          // Whatever failed (a rejected transaction, a receipt that never came while
+          // the transaction may still be mined), our view of the chain may be stale:
+          // look again before retrying, at the cost of one latestHead() call.
+          this.state.reconciled = false;
           const backoff = Math.min(this.c.intervalMs * 2 ** this.state.consecutiveFailures, this.c.maxBackoffMs);
           this.c.logger.warn('anchoring failed; will retry', { ...describeError(error), retryInMs: backoff, failures: this.state.consecutiveFailures });
           this.schedule(backoff);

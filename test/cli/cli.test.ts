@@ -66,6 +66,27 @@ describe('custos CLI', () => {
         expect(res.stdout).to.match(new RegExp(`✓ ${check}\\b`));
       }
       expect(res.stdout).to.match(/^VERIFIED/m);
+      // --rpc without --contract: the bundle named the contract, and the output says so.
+      expect(res.stdout).to.match(/^note: the contract was named by the bundle itself/m);
+    });
+
+    it('custos verify --contract reads the trusted contract: a bundle naming another one fails the chain check', async () => {
+      const { contract } = await server.custos.components.chain.info();
+      const trusted = await runCli(['verify', filePath, '--bundle', bundlePath, '--rpc', rpcUrl, '--contract', contract]);
+      expect(trusted.code, trusted.stdout + trusted.stderr).to.equal(0);
+      expect(trusted.stdout).to.not.match(/^note:/m);
+
+      const bundle = JSON.parse(require('node:fs').readFileSync(bundlePath, 'utf8'));
+      bundle.anchor.contract = '0x' + '42'.repeat(20); // a look-alike deployment's address
+      const lookAlike = join(dir, 'look-alike.json');
+      writeFileSync(lookAlike, JSON.stringify(bundle));
+      const res = await runCli(['verify', filePath, '--bundle', lookAlike, '--rpc', rpcUrl, '--contract', contract]);
+      expect(res.code).to.equal(1);
+      expect(res.stdout).to.match(/✗ chain .*CONTRACT_MISMATCH/);
+
+      const bad = await runCli(['verify', '--bundle', bundlePath, '--rpc', rpcUrl, '--contract', 'not-an-address']);
+      expect(bad.code).to.equal(2);
+      expect(bad.stderr.trim().split('\n')).to.have.length(1);
     });
 
     it('custos verify --bundle (no file) checks the bundle alone', async () => {

@@ -149,6 +149,7 @@ describe('HTTP /v1/evidence (real anvil, IPFS blockstore, SQLite)', function () 
       ['metadata that is not JSON', { headers: { 'custos-metadata': '{deviceId:' } }, 400, 'INVALID_METADATA'],
       ['a malformed Repr-Digest', { reprDigest: 'sha-256=abc' }, 400, 'INVALID_DIGEST_HEADER'],
       ['a Repr-Digest of the wrong length', { reprDigest: 'sha-256=:AAAA:' }, 400, 'INVALID_DIGEST_HEADER'],
+      ['a Repr-Digest in non-canonical base64', { reprDigest: `sha-256=:${'A'.repeat(42)}AB=:` }, 400, 'INVALID_DIGEST_HEADER'],
       ['a Content-Type that is not a media type', { contentType: 'video' }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
       ['metadata over the size limit', { metadata: sampleMetadata({ note: 'x'.repeat(3000) }) }, 400, 'METADATA_TOO_LARGE'],
     ];

@@ -28,9 +28,9 @@ export async function endLeftover(pidPath: string, statePath: string): Promise<v
   const recorded = readPidFile(pidPath);
   if (!recorded) return;
   if (isAlive(recorded.pid) && isOurAnvil(recorded.pid, statePath)) {
-    process.kill(recorded.pid, 'SIGTERM'); // anvil dumps its state on SIGTERM
+    signal(recorded.pid, 'SIGTERM'); // anvil dumps its state on SIGTERM
     if (!(await waitForExit(recorded.pid, LEFTOVER_TERM_TIMEOUT_MS))) {
-      process.kill(recorded.pid, 'SIGKILL');
+      signal(recorded.pid, 'SIGKILL');
       if (!(await waitForExit(recorded.pid, LEFTOVER_TERM_TIMEOUT_MS))) {
         throw new AppError('INTERNAL', `the leftover anvil (pid ${recorded.pid}) survived SIGKILL`);
       }
@@ -39,21 +39,34 @@ export async function endLeftover(pidPath: string, statePath: string): Promise<v
   rmSync(pidPath, { force: true });
 }
 
-function readPidFile(pidPath: string): PidFile | null {
+/** process.kill, except that a process which exited in the meantime is no error. */
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
+/** The pid file's record, or null if it is missing, torn by a crash mid-write, or not ours. Changes nothing. */
+export function peekPidFile(pidPath: string): PidFile | null {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(pidPath, 'utf8'));
   } catch {
-    // Missing, or torn by a crash mid-write: nothing we can act on.
-    rmSync(pidPath, { force: true });
     return null;
   }
-  const pid = (parsed as { pid?: unknown } | null)?.pid;
-  if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 1) {
-    rmSync(pidPath, { force: true });
-    return null;
-  }
+  const { pid, port } = (parsed ?? {}) as { pid?: unknown; port?: unknown };
+  if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 1) return null;
+  if (typeof port !== 'number' || !Number.isSafeInteger(port) || port <= 0 || port > 65535) return null;
   return parsed as PidFile;
+}
+
+/** Like peekPidFile, and removes a file that holds nothing we can act on. */
+function readPidFile(pidPath: string): PidFile | null {
+  const recorded = peekPidFile(pidPath);
+  if (!recorded) rmSync(pidPath, { force: true });
+  return recorded;
 }
 
 /** Alive and not a zombie (a zombie has exited; only its parent has not reaped it yet). */

@@ -20,6 +20,7 @@ import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../../core/errors';
 import { endLeftover, removePidFile, type PidFile } from './anvil-pid-file';
+import { fetchChainId } from './provider';
 
 export interface StartAnvilOptions {
   directory: string;
@@ -94,8 +95,6 @@ export async function startAnvil(options: StartAnvilOptions): Promise<AnvilHandl
     throw new AppError('CONFIG_INVALID', `cannot run anvil (${binary})`, { cause });
   }
   const pid = child.pid;
-  // Written before the readiness wait: if we die while waiting, the next start still finds it.
-  writeFileSync(pidPath, JSON.stringify({ pid, port, startedAt: new Date().toISOString() } satisfies PidFile));
 
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const rpcUrl = `http://${urlHost}:${port}`;
@@ -105,7 +104,9 @@ export async function startAnvil(options: StartAnvilOptions): Promise<AnvilHandl
     stopping ??= (async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
-        const result = await Promise.race([exited, sleep(STOP_TIMEOUT_MS).then(() => null)]);
+        const patience = new AbortController();
+        const result = await Promise.race([exited, sleep(STOP_TIMEOUT_MS, null, { signal: patience.signal }).catch(() => null)]);
+        patience.abort(); // no 30 s timer left holding the process once anvil has exited
         if (!result) throw new AppError('INTERNAL', `anvil (pid ${pid}) did not exit within ${STOP_TIMEOUT_MS / 1000} s of SIGTERM`);
       }
       removePidFile(pidPath, pid);
@@ -114,6 +115,8 @@ export async function startAnvil(options: StartAnvilOptions): Promise<AnvilHandl
   };
 
   try {
+    // Written before the readiness wait: if we die while waiting, the next start still finds it.
+    writeFileSync(pidPath, JSON.stringify({ pid, port, startedAt: new Date().toISOString() } satisfies PidFile));
     await waitUntilReady(rpcUrl, chainId, exited, logPath);
   } catch (error) {
     await stop().catch(() => undefined);
@@ -155,19 +158,9 @@ async function waitUntilReady(
   throw new AppError('CHAIN_UNAVAILABLE', `anvil did not answer within ${READY_TIMEOUT_MS / 1000} s: ${tail(logPath)}`, { details: { log: logPath } });
 }
 
-async function chainIdOf(rpcUrl: string): Promise<number | null> {
-  try {
-    const response = await fetch(rpcUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
-      signal: AbortSignal.timeout(1_000),
-    });
-    const body = (await response.json()) as { result?: unknown };
-    return typeof body.result === 'string' ? Number(BigInt(body.result)) : null;
-  } catch {
-    return null; // not listening yet
-  }
+/** The chain id anvil answers with, or null while it is not listening yet. */
+function chainIdOf(rpcUrl: string): Promise<number | null> {
+  return fetchChainId(rpcUrl, 1_000).catch(() => null);
 }
 
 function tail(logPath: string, lines = 20): string {

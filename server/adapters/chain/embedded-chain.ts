@@ -113,7 +113,8 @@ function loadOrCreateKey(path: string): { key: string; created: boolean } {
   return { key, created: true };
 }
 
-function readDeployment(path: string): DeploymentRecord | null {
+/** The deployment recorded in an embedded chain's directory, or null if there is none (or it is torn). */
+export function readDeployment(path: string): DeploymentRecord | null {
   let parsed: Partial<DeploymentRecord>;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<DeploymentRecord>;

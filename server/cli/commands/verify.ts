@@ -2,19 +2,22 @@
  * custos verify — independent verification: needs only the file, the bundle
  * and a JSON-RPC endpoint of the chain. It never talks to a Custos server.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isAddress } from 'ethers';
 import { loadConfig } from '../../config';
+import { peekPidFile } from '../../adapters/chain/anvil-pid-file';
+import { DEPLOYMENT_FILE, readDeployment } from '../../adapters/chain/embedded-chain';
 import { createEthersChainAnchor } from '../../adapters/chain/ethers-chain-anchor';
 import { redactRpcUrl } from '../../adapters/chain/rpc-url';
+import { sha256OfFile } from '../../file-sha256';
 import { verifyBundleOnChain } from '../../services/verification';
 import type { ChainAnchor } from '../../ports';
 import type { VerificationResult } from '../../core/verify';
 import { parseCommandArgs } from '../args';
 import { EXIT, UsageError } from '../cli-error';
 
-export const VERIFY_HELP = `Usage: custos verify [<file>] --bundle <proof.json> [--rpc <url>] [--json]
+export const VERIFY_HELP = `Usage: custos verify [<file>] --bundle <proof.json> [--rpc <url>] [--contract <address>] [--json]
 
 Checks, without the Custos server, that a proof bundle is genuine: its event
 hashes to the logged leaf, the inclusion proof leads to the root, and that root
@@ -26,10 +29,19 @@ Options:
   --bundle FILE  the proof bundle (custos.proof/v1 JSON)
   --rpc URL      a JSON-RPC endpoint of the chain (default: CUSTOS_CHAIN_RPC_URL,
                  else the embedded chain of <CUSTOS_DATA_DIR or ./data>)
+  --contract ADDRESS
+                 the Custos contract you trust (default, without --rpc:
+                 CUSTOS_CHAIN_CONTRACT, else the embedded chain's deployment).
+                 Without one, the bundle's own contract is read and the
+                 result says so: anyone can deploy a look-alike contract.
   --json         print the result as JSON`;
 
 export async function verifyCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { bundle: { type: 'string' }, rpc: { type: 'string' }, json: { type: 'boolean' } }, true);
+  const { values, positionals } = parseCommandArgs(
+    args,
+    { bundle: { type: 'string' }, rpc: { type: 'string' }, contract: { type: 'string' }, json: { type: 'boolean' } },
+    true,
+  );
   if (values.help) {
     console.log(VERIFY_HELP);
     return 0;
@@ -38,8 +50,12 @@ export async function verifyCommand(args: string[]): Promise<number> {
   if (positionals.length > 1) throw new UsageError('give at most one file to verify');
   const bundle = readJsonFile(values.bundle);
   const file = positionals[0];
-  const contentSha256 = file === undefined ? undefined : await sha256File(file);
+  if (values.contract !== undefined && !isAddress(values.contract)) throw new UsageError(`--contract: "${values.contract}" is not an address`);
+  if (file !== undefined && !existsSync(file)) throw new UsageError(`cannot read ${file}: no such file`);
+  const contentSha256 = file === undefined ? undefined : await sha256OfFile(file);
   const rpcUrl = values.rpc ?? defaultRpcUrl();
+  // The contract to trust must come from the verifier, never from the bundle being checked.
+  const trusted = values.contract ?? (values.rpc === undefined ? configuredContract() : undefined);
 
   const opened: ChainAnchor[] = [];
   let result: VerificationResult;
@@ -47,7 +63,7 @@ export async function verifyCommand(args: string[]): Promise<number> {
     result = await verifyBundleOnChain(
       bundle,
       (parsed) => {
-        const chain = createEthersChainAnchor({ rpcUrl, contract: parsed.anchor.contract, timeoutMs: 10_000 });
+        const chain = createEthersChainAnchor({ rpcUrl, contract: trusted ?? parsed.anchor.contract, timeoutMs: 10_000 });
         opened.push(chain);
         return chain;
       },
@@ -57,8 +73,9 @@ export async function verifyCommand(args: string[]): Promise<number> {
     await Promise.all(opened.map((chain) => chain.close()));
   }
 
+  const contractTrusted = trusted !== undefined;
   if (values.json) {
-    console.log(JSON.stringify({ ...result, rpcUrl: redactRpcUrl(rpcUrl) }, null, 2));
+    console.log(JSON.stringify({ ...result, rpcUrl: redactRpcUrl(rpcUrl), contractTrusted }, null, 2));
   } else {
     const width = Math.max(...result.checks.map((c) => c.check.length));
     for (const check of result.checks) {
@@ -67,6 +84,9 @@ export async function verifyCommand(args: string[]): Promise<number> {
     }
     const failed = result.checks.filter((c) => !c.ok).length;
     console.log(result.ok ? `VERIFIED: all ${result.checks.length} checks passed (chain: ${redactRpcUrl(rpcUrl)})` : `NOT VERIFIED: ${failed} of ${result.checks.length} checks failed`);
+    if (result.ok && !contractTrusted) {
+      console.log('note: the contract was named by the bundle itself; compare it with the address Custos publishes, or pass --contract');
+    }
   }
   return result.ok ? EXIT.ok : EXIT.verificationFailed;
 }
@@ -85,22 +105,17 @@ function readJsonFile(path: string): unknown {
   }
 }
 
-async function sha256File(path: string): Promise<string> {
-  if (!existsSync(path)) throw new UsageError(`cannot read ${path}: no such file`);
-  const hash = createHash('sha256');
-  // 1 MiB reads: hashing is ~40% faster than with the 64 KiB default.
-  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 /** The configured external chain, else the embedded chain recorded in the data directory. */
 function defaultRpcUrl(): string {
   const config = loadConfig(process.env);
   if (config.chain.rpcUrl) return config.chain.rpcUrl;
-  const pidFile = join(config.dataDir, 'chain', 'anvil.pid');
-  if (existsSync(pidFile)) {
-    const { port } = JSON.parse(readFileSync(pidFile, 'utf8')) as { port: number };
-    return `http://127.0.0.1:${port}`;
-  }
-  return `http://127.0.0.1:${config.chain.embeddedPort}`;
+  const recorded = peekPidFile(join(config.dataDir, 'chain', 'anvil.pid'));
+  return `http://127.0.0.1:${recorded?.port ?? config.chain.embeddedPort}`;
+}
+
+/** The contract of the configured chain: CUSTOS_CHAIN_CONTRACT, else the embedded chain's deployment. */
+function configuredContract(): string | undefined {
+  const config = loadConfig(process.env);
+  if (config.chain.rpcUrl) return config.chain.contract;
+  return readDeployment(join(config.dataDir, 'chain', DEPLOYMENT_FILE))?.contract;
 }
