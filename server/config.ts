@@ -113,3 +113,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   }
   return Object.freeze({ ...config, chain: Object.freeze(chain) });
 }
+
+/** The service's base URL for a listen address (IPv6 hosts in brackets). */
+export function serviceUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}

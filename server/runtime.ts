@@ -10,7 +10,7 @@ import { continueWhenBodyIsRead } from './http/expect-continue';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type Koa from 'koa';
-import type { Config } from './config';
+import { serviceUrl, type Config } from './config';
 import { AppError } from './core/errors';
 import { createLogger, describeError, type Logger } from './logger';
 import type { ChainAnchor, ContentStore } from './ports';
@@ -58,15 +58,17 @@ export async function startCustos(config: Readonly<Config>, options: StartOption
   mkdirSync(config.dataDir, { recursive: true });
   const releaseLock = acquireDataDirLock(paths.lock);
   const closers: Array<() => Promise<void> | void> = [releaseLock];
-  const close = async () => {
-    for (const closer of closers.reverse()) {
-      try {
-        await closer();
-      } catch (error) {
-        logger.warn('error while shutting down', describeError(error));
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      for (const closer of [...closers].reverse()) {
+        try {
+          await closer();
+        } catch (error) {
+          logger.warn('error while shutting down', describeError(error));
+        }
       }
-    }
-  };
+    })());
 
   try {
     const db = openDatabase(paths.database);
@@ -196,7 +198,7 @@ export async function serve(config: Readonly<Config>, options: StartOptions = {}
     throw new AppError('CONFIG_INVALID', `cannot listen on ${config.host}:${config.port}`, { cause });
   }
   const { port } = server.address() as AddressInfo;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const url = serviceUrl(config.host, port);
   return {
     custos,
     server,

@@ -67,14 +67,20 @@ function result(checks: Check[]): VerificationResult {
   return { ok: checks.length > 0 && checks.every((c) => c.ok), checks };
 }
 
+/** Whether a file's SHA-256 (`found`) is the one a record holds (`recorded`). */
+export function contentHashCheck(recorded: string, found: string): Check {
+  return recorded === found
+    ? pass('content-hash', 'the file’s SHA-256 matches the recorded one')
+    : failed('content-hash', 'CONTENT_HASH_MISMATCH', 'the file’s SHA-256 differs from the recorded one', recorded, found);
+}
+
 export function verifyProofBundle(bundle: ProofBundle, input: VerifyBundleInput): VerificationResult {
   const checks: Check[] = [pass('bundle-format', `${bundle.version} bundle for leaf ${bundle.leafIndex} of ${bundle.treeSize}`)];
 
   if (input.contentSha256 !== undefined) {
     const recorded = typeof bundle.event.sha256 === 'string' ? bundle.event.sha256 : undefined;
     if (recorded === undefined) checks.push(failed('content-hash', 'NO_CONTENT_HASH', `a ${bundle.event.type} event records no file hash`));
-    else if (recorded === input.contentSha256) checks.push(pass('content-hash', 'the file’s SHA-256 matches the recorded one'));
-    else checks.push(failed('content-hash', 'CONTENT_HASH_MISMATCH', 'the file’s SHA-256 differs from the recorded one', recorded, input.contentSha256));
+    else checks.push(contentHashCheck(recorded, input.contentSha256));
   }
 
   // The leaf is recomputed from the event; the bundle's own leafHash is only compared, never trusted.

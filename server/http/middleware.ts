@@ -23,7 +23,7 @@ export function requestContext(logger: Logger) {
       ctx.body = { error: { code: appError.code, message: appError.message, requestId, ...(appError.details ? { details: appError.details } : {}) } };
       if (ctx.status === 401) ctx.set('WWW-Authenticate', 'Bearer');
       // The rest of an unread body would be taken for the next request: tell the client not to reuse the connection.
-      if (!ctx.req.readableEnded) ctx.set('Connection', 'close');
+      if (!ctx.req.complete) ctx.set('Connection', 'close');
       // Logged once, here, where it is handled; 4xx are the client's business.
       if (ctx.status >= 500) ctx.state.logger.error('request failed', { method: ctx.method, path: ctx.path, status: ctx.status, ...describeError(error) });
     }

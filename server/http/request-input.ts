@@ -12,10 +12,15 @@ export function queryInteger(ctx: Context, name: string, fallback?: number): num
   return Number(raw);
 }
 
+/** Refuses a body whose declared Content-Length is over `limit` before any of it is read. */
+export function assertDeclaredLength(ctx: Context, limit: number, message: string): void {
+  const declared = Number(ctx.get('Content-Length') || 0);
+  if (declared > limit) throw new AppError('PAYLOAD_TOO_LARGE', message, { details: { limit } });
+}
+
 /** Reads a JSON body up to `limit` bytes. */
 export async function readJsonBody(ctx: Context, limit: number): Promise<unknown> {
-  const declared = Number(ctx.get('Content-Length') || 0);
-  if (declared > limit) throw new AppError('PAYLOAD_TOO_LARGE', `JSON bodies are limited to ${limit} bytes`);
+  assertDeclaredLength(ctx, limit, `JSON bodies are limited to ${limit} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of ctx.req as AsyncIterable<Buffer>) {

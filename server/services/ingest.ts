@@ -61,6 +61,7 @@ export function createIngest({ db, log, evidence, content, maxUploadBytes, now =
     }
 
     const staged = await content.put(measured());
+    let pinned = false;
     try {
       if (size === 0) throw new AppError('EMPTY_BODY', 'the request body is empty: send the recording bytes');
       const { sha256 } = staged;
@@ -75,6 +76,7 @@ export function createIngest({ db, log, evidence, content, maxUploadBytes, now =
         return { evidence: existing, created: false };
       }
       await staged.commit();
+      pinned = true;
       await content.pin(staged.cid);
       const event: EvidenceIngestedEvent = {
         version: EVENT_VERSION,
@@ -92,6 +94,9 @@ export function createIngest({ db, log, evidence, content, maxUploadBytes, now =
       return insertAndAppend(event);
     } catch (error) {
       await staged.discard();
+      // Committed and pinned, but no record came of it (the transaction failed):
+      // leave the blocks unpinned, for a future garbage collection to take.
+      if (pinned && !evidence.bySha256(staged.sha256)) await content.unpin(staged.cid).catch(() => undefined);
       throw error;
     }
   };

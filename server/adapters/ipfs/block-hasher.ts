@@ -2,15 +2,18 @@
  * SHA-256 on a second core. Ingest hashes every byte twice — once for the
  * file's SHA-256 (the evidence hash) and once per 1 MiB block for its CID —
  * about 1.4 s of CPU per GiB here. A worker thread does both, in one pass
- * over each block, so the main thread is free for the socket, the DAG
- * and the writes: blocks are transferred to the worker and back with their
- * digest (copied first unless the caller owns their whole buffer).
+ * over each block, so the main thread is free for the socket, the DAG and
+ * the writes. A block's buffer is transferred to the worker and back (no
+ * copy): it is detached, and must not be touched, until hashBlock resolves.
  *
  * Blocks of one stream must be submitted in order: the worker folds them into
  * the stream's SHA-256 in the order it receives them, and a worker handles its
- * messages one at a time, in order.
+ * messages one at a time, in order. finish() says how many blocks it expects,
+ * so a worker that died and was replaced mid-stream can never hand back the
+ * hash of part of a file (or of nothing) as the hash of the whole.
  */
 import { Worker } from 'node:worker_threads';
+import { AppError } from '../../core/errors';
 
 // Plain JS, evaluated in the worker: runs the same from ts-node and from dist/.
 const WORKER_SOURCE = `
@@ -20,27 +23,37 @@ const streams = new Map();
 parentPort.on('message', (m) => {
   if (m.op === 'block') {
     let file = streams.get(m.stream);
-    if (!file) { file = createHash('sha256'); streams.set(m.stream, file); }
-    file.update(m.bytes);
+    if (!file) { file = { hash: createHash('sha256'), blocks: 0 }; streams.set(m.stream, file); }
+    file.hash.update(m.bytes);
+    file.blocks += 1;
     const digest = createHash('sha256').update(m.bytes).digest();
     parentPort.postMessage({ id: m.id, digest, bytes: m.bytes }, [m.bytes.buffer]);
   } else if (m.op === 'finish') {
-    const file = streams.get(m.stream) || createHash('sha256');
+    const file = streams.get(m.stream) || { hash: createHash('sha256'), blocks: 0 };
     streams.delete(m.stream);
-    parentPort.postMessage({ id: m.id, digest: file.digest() });
+    if (file.blocks !== m.blocks) parentPort.postMessage({ id: m.id, error: 'the hash worker saw ' + file.blocks + ' of ' + m.blocks + ' blocks (it was restarted)' });
+    else parentPort.postMessage({ id: m.id, digest: file.hash.digest() });
   } else if (m.op === 'drop') {
     streams.delete(m.stream);
   }
 });
 `;
 
+interface Reply {
+  digest: Uint8Array;
+  bytes?: Uint8Array;
+}
+
 interface Pending {
-  resolve(value: { digest: Uint8Array; bytes?: Uint8Array }): void;
+  resolve(value: Reply): void;
   reject(error: unknown): void;
 }
 
+type Request = { op: 'block'; stream: number; bytes: Uint8Array } | { op: 'finish'; stream: number; blocks: number } | { op: 'drop'; stream: number };
+
 export class BlockHasher {
   private worker?: Worker;
+  private closed = false;
   private nextId = 0;
   private nextStream = 0;
   private readonly pending = new Map<number, Pending>();
@@ -51,7 +64,8 @@ export class BlockHasher {
   }
 
   /** @internal */
-  request(message: { op: 'block' | 'finish' | 'drop'; stream: number; bytes?: Uint8Array; transfer?: boolean }): Promise<{ digest: Uint8Array; bytes?: Uint8Array }> {
+  request(message: Request): Promise<Reply> {
+    if (this.closed) return Promise.reject(new AppError('CONTENT_UNAVAILABLE', 'the content store is closed'));
     const worker = this.ensureWorker();
     if (message.op === 'drop') {
       worker.postMessage(message);
@@ -60,16 +74,18 @@ export class BlockHasher {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      if (message.bytes) {
-        const owned = message.transfer ? message.bytes : ownBuffer(message.bytes);
-        worker.postMessage({ op: message.op, stream: message.stream, id, bytes: owned }, [owned.buffer as ArrayBuffer]);
-      } else {
-        worker.postMessage({ ...message, id });
+      try {
+        if (message.op === 'block') worker.postMessage({ ...message, id }, [message.bytes.buffer as ArrayBuffer]);
+        else worker.postMessage({ ...message, id });
+      } catch (error) {
+        this.pending.delete(id);
+        reject(error);
       }
     });
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const worker = this.worker;
     this.worker = undefined;
     if (worker) await worker.terminate();
@@ -79,10 +95,11 @@ export class BlockHasher {
     if (this.worker) return this.worker;
     const worker = new Worker(WORKER_SOURCE, { eval: true });
     worker.unref();
-    worker.on('message', (m: { id: number; digest: Uint8Array; bytes?: Uint8Array }) => {
+    worker.on('message', (m: { id: number; digest?: Uint8Array; bytes?: Uint8Array; error?: string }) => {
       const waiter = this.pending.get(m.id);
       this.pending.delete(m.id);
-      waiter?.resolve({ digest: new Uint8Array(m.digest), bytes: m.bytes });
+      if (m.error !== undefined) waiter?.reject(new AppError('INTERNAL', m.error));
+      else waiter?.resolve({ digest: new Uint8Array(m.digest!), ...(m.bytes ? { bytes: m.bytes } : {}) });
     });
     const fail = (error: unknown) => {
       for (const waiter of this.pending.values()) waiter.reject(error);
@@ -97,36 +114,30 @@ export class BlockHasher {
 }
 
 export class HashStream {
+  private blocks = 0;
+
   constructor(
     private readonly hasher: BlockHasher,
     private readonly id: number,
   ) {}
 
   /**
-   * SHA-256 of one block, also folded into the stream's hash; the block's
-   * bytes come back. With `transfer` the caller gives up the block's whole
-   * ArrayBuffer (it is detached until it comes back); otherwise it is copied.
+   * SHA-256 of one block, also folded into the stream's hash. The block's
+   * whole buffer travels to the worker: it comes back, under a new
+   * ArrayBuffer identity, as `bytes` (same offset and length).
    */
-  async hashBlock(block: Uint8Array, transfer = false): Promise<{ digest: Uint8Array; bytes: Uint8Array }> {
-    const { digest, bytes } = await this.hasher.request({ op: 'block', stream: this.id, bytes: block, transfer });
+  async hashBlock(block: Uint8Array): Promise<{ digest: Uint8Array; bytes: Uint8Array }> {
+    this.blocks += 1;
+    const { digest, bytes } = await this.hasher.request({ op: 'block', stream: this.id, bytes: block });
     return { digest, bytes: bytes! };
   }
 
-  /** SHA-256 of every block submitted so far, in order. */
+  /** SHA-256 of every block submitted so far, in order; fails if the worker did not see them all. */
   async finish(): Promise<Uint8Array> {
-    return (await this.hasher.request({ op: 'finish', stream: this.id })).digest;
+    return (await this.hasher.request({ op: 'finish', stream: this.id, blocks: this.blocks })).digest;
   }
 
   drop(): void {
-    void this.hasher.request({ op: 'drop', stream: this.id });
+    this.hasher.request({ op: 'drop', stream: this.id }).catch(() => undefined);
   }
-}
-
-/**
- * A copy of the block in a buffer of its own, safe to transfer: a block that
- * is a view of someone else's buffer (not from the pool) must not be detached
- * under its owner's feet.
- */
-function ownBuffer(bytes: Uint8Array): Uint8Array {
-  return new Uint8Array(bytes);
 }

@@ -26,10 +26,6 @@ export class BlockPool {
     return new Uint8Array(buffer);
   }
 
-  owns(bytes: Uint8Array): boolean {
-    return this.ours.has(bytes.buffer as ArrayBuffer);
-  }
-
   /** Registers a pool buffer that came back from a transfer under a new identity. */
   adopt(bytes: Uint8Array): void {
     if (bytes.buffer.byteLength === this.blockSize) this.ours.add(bytes.buffer as ArrayBuffer);

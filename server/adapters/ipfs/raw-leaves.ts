@@ -37,9 +37,8 @@ export async function emptyLeaf(modules: DagModules, put: Put): Promise<DagChild
 async function* submit(blocks: AsyncIterable<Uint8Array>, stream: HashStream, pool: BlockPool) {
   for await (const block of blocks) {
     const size = BigInt(block.byteLength); // read before the block is transferred to the worker
-    const pooled = pool.owns(block);
-    const hashed = stream.hashBlock(block, pooled).then((result) => {
-      if (pooled) pool.adopt(result.bytes); // back from the worker under a new identity
+    const hashed = stream.hashBlock(block).then((result) => {
+      pool.adopt(result.bytes); // back from the worker under a new identity
       return result;
     });
     hashed.catch(() => undefined); // awaited by the consumer; this only keeps an abandoned one from being "unhandled"

@@ -136,8 +136,7 @@ class UnixfsStore implements ContentStore {
     } catch (error) {
       hashing.drop();
       await writer.abort();
-      // A failed clean-up must not hide why the put failed; cleanStaging() retries at start-up.
-      await this.removeStaging(id, writer.root).catch(() => undefined);
+      await this.removeStaging(id, writer.root);
       // The caller's own error (e.g. the client aborted the upload) goes back unchanged.
       if (input.failed(error) || isAppError(error)) throw error;
       throw new AppError('CONTENT_UNAVAILABLE', 'could not stage the content', { cause: error });
@@ -218,9 +217,7 @@ class UnixfsStore implements ContentStore {
       if (isAppError(error)) throw error;
       throw new AppError('CONTENT_UNAVAILABLE', `could not commit ${root}`, { cause: error, details: { cid: root.toString() } });
     }
-    // Committed from here on: a staging directory that will not go away is
-    // only litter, which cleanStaging() removes at the next start.
-    await this.removeStaging(id, stagingDir).catch(() => undefined);
+    await this.removeStaging(id, stagingDir); // committed from here on
   }
 
   private async fsyncBlockDirs(relativePaths: string[]): Promise<void> {
@@ -228,12 +225,14 @@ class UnixfsStore implements ContentStore {
     await forEachLimited([...dirs, this.paths.blocks], COMMIT_CONCURRENCY, fsyncPath);
   }
 
+  /**
+   * Best effort, never throws: a staging directory that will not go away is
+   * only litter (cleanStaging() removes it at the next start), and a failure
+   * here must not hide the outcome of the put, commit or discard it ends.
+   */
   private async removeStaging(id: string, stagingDir: string): Promise<void> {
-    try {
-      await rm(stagingDir, { recursive: true, force: true });
-    } finally {
-      this.active.delete(id); // if rm failed, cleanStaging() may now take it
-    }
+    await rm(stagingDir, { recursive: true, force: true }).catch(() => undefined);
+    this.active.delete(id); // if rm failed, cleanStaging() may now take it
   }
 
   private parseCid(cid: string): CID {

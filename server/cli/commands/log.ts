@@ -1,4 +1,4 @@
-import { loadConfig } from '../../config';
+import { loadConfig, serviceUrl } from '../../config';
 import { parseCommandArgs } from '../args';
 import { UsageError } from '../cli-error';
 
@@ -44,5 +44,5 @@ export async function logCommand(args: string[]): Promise<number> {
 
 function defaultServer(): string {
   const config = loadConfig(process.env);
-  return `http://${config.host}:${config.port}`;
+  return serviceUrl(config.host, config.port);
 }

@@ -6,7 +6,7 @@ import { AppError } from '../../core/errors';
 import { parseEvidenceMetadata } from '../../core/evidence-metadata';
 import { requireRole } from '../auth';
 import { parseReprDigest } from '../../core/repr-digest';
-import { parseRange } from '../request-input';
+import { assertDeclaredLength, parseRange } from '../request-input';
 import { toEvidenceView } from '../../services/evidence-view';
 import type { AppComponents } from '../components';
 import type { EvidenceRow } from '../../adapters/db/evidence-store';
@@ -30,12 +30,7 @@ export function evidenceRoutes(c: AppComponents): Router {
   router.post('/', canUpload, async (ctx) => {
     const metadata = parseEvidenceMetadata(readMetadataHeader(ctx, c.config.maxMetadataBytes));
     const declaredSha256 = parseReprDigest(ctx.get('Repr-Digest'));
-    const declaredLength = ctx.get('Content-Length');
-    if (declaredLength !== '' && Number(declaredLength) > c.config.maxUploadBytes) {
-      throw new AppError('PAYLOAD_TOO_LARGE', `recordings larger than ${c.config.maxUploadBytes} bytes are refused`, {
-        details: { maxUploadBytes: c.config.maxUploadBytes },
-      });
-    }
+    assertDeclaredLength(ctx, c.config.maxUploadBytes, `recordings larger than ${c.config.maxUploadBytes} bytes are refused`);
     const { evidence, created } = await c.ingest({
       body: ctx.req,
       metadata,

@@ -41,14 +41,16 @@ export function healthRoutes(c: AppComponents): Router {
 }
 
 async function probeChain(c: AppComponents) {
-  const info = await c.chain.info().catch(() => null);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${CHAIN_PROBE_TIMEOUT_MS} ms`)), CHAIN_PROBE_TIMEOUT_MS);
+  });
   try {
-    const head = await Promise.race([
-      c.chain.latestHead(),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), CHAIN_PROBE_TIMEOUT_MS).unref()),
-    ]);
+    const [info, head] = await Promise.race([Promise.all([c.chain.info(), c.chain.latestHead()]), timeout]);
     return { ok: true, ...info, latestHead: head };
   } catch (error) {
-    return { ok: false, ...info, ...describeError(error) };
+    return { ok: false, ...describeError(error) };
+  } finally {
+    clearTimeout(timer);
   }
 }
