@@ -19,7 +19,30 @@ export interface EvidenceView {
   receivedAt: string;
   uploader: { name: string; role: string };
   /** The latest anchored head that contains this record, once there is one. */
-  anchor?: { treeSize: number; rootHash: string; chainId: number; contract: string; txHash: string; blockNumber: number; anchoredAt: string };
+  anchor?: AnchorView;
+}
+
+export interface AnchorView {
+  treeSize: number;
+  rootHash: string;
+  chainId: number;
+  contract: string;
+  txHash: string;
+  blockNumber: number;
+  anchoredAt: string;
+}
+
+/** An anchored head as the API shows it everywhere: hex in lowercase (as in proof bundles), time in ISO-8601. */
+export function anchorView(anchor: AnchorRecord): AnchorView {
+  return {
+    treeSize: anchor.treeSize,
+    rootHash: anchor.rootHash,
+    chainId: anchor.chainId,
+    contract: anchor.contract.toLowerCase(),
+    txHash: anchor.txHash.toLowerCase(),
+    blockNumber: anchor.blockNumber,
+    anchoredAt: formatChainTime(anchor.anchoredAt),
+  };
 }
 
 export function isAnchored(row: Pick<EvidenceRow, 'leafIndex'>, latest: AnchorRecord | null): latest is AnchorRecord {
@@ -42,15 +65,7 @@ export function toEvidenceView(row: EvidenceRow, latest: AnchorRecord | null): E
     uploader: { name: event.uploader.name, role: event.uploader.role },
   };
   if (isAnchored(row, latest)) {
-    view.anchor = {
-      treeSize: latest.treeSize,
-      rootHash: latest.rootHash,
-      chainId: latest.chainId,
-      contract: latest.contract,
-      txHash: latest.txHash,
-      blockNumber: latest.blockNumber,
-      anchoredAt: formatChainTime(latest.anchoredAt),
-    };
+    view.anchor = anchorView(latest);
   }
   return view;
 }

@@ -1,11 +1,11 @@
 /** Proof bundles, built from the log store (O(log n) reads) and the latest anchored head. */
 import { toHex } from '../core/hex';
-import { PROOF_BUNDLE_VERSION, formatChainTime, type ProofBundle } from '../core/proof-bundle';
+import { PROOF_BUNDLE_VERSION, type ProofBundle } from '../core/proof-bundle';
 import type { LogEvent } from '../core/events';
 import type { AnchorStore } from '../adapters/db/anchor-store';
 import type { EvidenceRow } from '../adapters/db/evidence-store';
 import type { LogStore } from '../adapters/db/log-store';
-import { isAnchored } from './evidence-view';
+import { anchorView, isAnchored } from './evidence-view';
 
 export type BundleResult = { status: 'anchored'; bundle: ProofBundle } | { status: 'pending'; leafIndex: number };
 
@@ -16,6 +16,7 @@ export function createProofs({ log, anchors }: { log: LogStore; anchors: AnchorS
     // The event comes from the evidence record, the leaf hash from the log: an
     // edited record then no longer matches its leaf, and verification says so.
     const leafHash = log.leafHash(record.leafIndex);
+    const { chainId, contract, txHash, blockNumber, anchoredAt } = anchorView(head);
     const bundle: ProofBundle = {
       version: PROOF_BUNDLE_VERSION,
       event: JSON.parse(record.event) as LogEvent,
@@ -24,13 +25,7 @@ export function createProofs({ log, anchors }: { log: LogStore; anchors: AnchorS
       treeSize: head.treeSize,
       rootHash: head.rootHash,
       inclusionProof: log.inclusionProof(record.leafIndex, head.treeSize).map(toHex),
-      anchor: {
-        chainId: head.chainId,
-        contract: head.contract.toLowerCase(),
-        txHash: head.txHash.toLowerCase(),
-        blockNumber: head.blockNumber,
-        anchoredAt: formatChainTime(head.anchoredAt),
-      },
+      anchor: { chainId, contract, txHash, blockNumber, anchoredAt },
     };
     return { status: 'anchored', bundle };
   };

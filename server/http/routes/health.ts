@@ -1,7 +1,7 @@
 /** GET /healthz — database, IPFS and chain status; tells a verifier which chain and contract to check. */
 import { Router } from '@koa/router';
 import { describeError } from '../../logger';
-import { anchorView } from './log';
+import { nullableAnchorView } from './log';
 import type { AppComponents } from '../components';
 
 const CHAIN_PROBE_TIMEOUT_MS = 3000;
@@ -32,7 +32,7 @@ export function healthRoutes(c: AppComponents): Router {
           consecutiveFailures: anchorer.consecutiveFailures,
           ...(anchorer.lastError ? { lastError: anchorer.lastError } : {}),
           ...(anchorer.fork ? { fork: anchorer.fork } : {}),
-          lastAnchor: anchorView(anchorer.lastAnchor ?? null),
+          lastAnchor: nullableAnchorView(anchorer.lastAnchor),
         },
       },
     };

@@ -2,22 +2,19 @@
 import { Router } from '@koa/router';
 import { AppError } from '../../core/errors';
 import { toHex } from '../../core/hex';
-import { formatChainTime } from '../../core/proof-bundle';
 import { queryInteger } from '../request-input';
 import type { AppComponents } from '../components';
+import { anchorView } from '../../services/evidence-view';
 import type { AnchorRecord } from '../../adapters/db/anchor-store';
 
-export function anchorView(anchor: AnchorRecord | null) {
-  if (!anchor) return null;
-  return { ...anchor, anchoredAt: formatChainTime(anchor.anchoredAt) };
-}
+export const nullableAnchorView = (anchor: AnchorRecord | null | undefined) => (anchor ? anchorView(anchor) : null);
 
 export function logRoutes(c: AppComponents): Router {
   const router = new Router({ prefix: '/v1/log' });
 
   router.get('/head', (ctx) => {
     const treeSize = c.log.size();
-    ctx.body = { treeSize, rootHash: toHex(c.log.root(treeSize)), anchored: anchorView(c.anchors.latest()) };
+    ctx.body = { treeSize, rootHash: toHex(c.log.root(treeSize)), anchored: nullableAnchorView(c.anchors.latest()) };
   });
 
   router.get('/consistency', (ctx) => {
