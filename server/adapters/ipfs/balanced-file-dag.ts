@@ -41,6 +41,14 @@ export async function loadDagModules(): Promise<DagModules> {
 }
 
 
+/** Stores one block of the DAG. */
+export type PutBlock = (cid: CID, bytes: Uint8Array) => Promise<unknown>;
+
+/** CIDv1 of a block under `codec`, from its SHA-256. */
+export function cidOf(modules: DagModules, codec: number, sha256: Uint8Array): CID {
+  return modules.CID.createV1(codec, modules.Digest.create(SHA2_256, sha256));
+}
+
 /**
  * Builds the file's DAG over `leaves` (in file order), storing each new node
  * with `put`, and returns the root. Holds one group of `maxChildren` leaves
@@ -50,7 +58,7 @@ export async function loadDagModules(): Promise<DagModules> {
 export async function buildBalancedFile(
   modules: DagModules,
   leaves: AsyncIterable<DagChild>,
-  put: (cid: CID, bytes: Uint8Array) => Promise<unknown>,
+  put: PutBlock,
   options: { maxChildren: number; emptyLeaf: () => Promise<DagChild> },
 ): Promise<DagChild> {
   let level: DagChild[] = [];
@@ -78,8 +86,8 @@ export async function buildBalancedFile(
 }
 
 /** One dag-pb `file` node over `children`, as the importer's file reducer makes it. */
-async function fileNode(modules: DagModules, children: DagChild[], put: (cid: CID, bytes: Uint8Array) => Promise<unknown>): Promise<DagChild> {
-  const { CID, Digest, dagPb, UnixFS } = modules;
+async function fileNode(modules: DagModules, children: DagChild[], put: PutBlock): Promise<DagChild> {
+  const { dagPb, UnixFS } = modules;
   const unixfs = new UnixFS({ type: 'file' });
   const links: Array<{ Name: string; Tsize: number; Hash: CID }> = [];
   for (const child of children) {
@@ -89,8 +97,7 @@ async function fileNode(modules: DagModules, children: DagChild[], put: (cid: CI
     links.push({ Name: '', Tsize: Number(child.tsize), Hash: child.cid });
   }
   const block = dagPb.encode(dagPb.prepare({ Data: unixfs.marshal(), Links: links }));
-  const digest = createHash('sha256').update(block).digest();
-  const cid = CID.createV1(DAG_PB_CODEC, Digest.create(SHA2_256, digest));
+  const cid = cidOf(modules, DAG_PB_CODEC, createHash('sha256').update(block).digest());
   await put(cid, block);
   const below = links.reduce((sum, link) => sum + BigInt(link.Tsize), 0n);
   return { cid, tsize: BigInt(block.byteLength) + below, fileSize: unixfs.fileSize() };

@@ -4,32 +4,30 @@
  * the whole file's SHA-256 — then stored and yielded as a raw-leaf child.
  */
 import { createHash } from 'node:crypto';
-import type { CID } from 'multiformats/cid' with { 'resolution-mode': 'import' };
-import type { DagChild, DagModules } from './balanced-file-dag';
+import { cidOf, type DagChild, type DagModules, type PutBlock } from './balanced-file-dag';
 import type { HashStream } from './block-hasher';
 import type { BlockPool } from './block-pool';
 import { readAhead } from './read-ahead';
-import { RAW_CODEC, SHA2_256 } from './verified-reader';
+import { RAW_CODEC } from './verified-reader';
 
 /** Blocks submitted to the worker ahead of the one being stored, so that hashing and writing overlap. */
 const HASH_AHEAD_BLOCKS = 4;
 
-type Put = (cid: CID, bytes: Uint8Array) => Promise<unknown>;
-
-export async function* rawLeaves(modules: DagModules, blocks: AsyncIterable<Uint8Array>, stream: HashStream, pool: BlockPool, put: Put): AsyncGenerator<DagChild> {
+export async function* rawLeaves(modules: DagModules, blocks: AsyncIterable<Uint8Array>, stream: HashStream, pool: BlockPool, put: PutBlock): AsyncGenerator<DagChild> {
   for await (const { size, hashed } of readAhead(submit(blocks, stream, pool), HASH_AHEAD_BLOCKS, () => 1)) {
     const { digest, bytes } = await hashed;
-    const cid = modules.CID.createV1(RAW_CODEC, modules.Digest.create(SHA2_256, digest));
+    const cid = cidOf(modules, RAW_CODEC, digest);
     await put(cid, bytes);
     yield { cid, tsize: size, fileSize: size };
   }
 }
 
+const EMPTY_SHA256 = createHash('sha256').digest();
+
 /** The leaf of an empty file: one empty raw block, as the importer stores it. */
-export async function emptyLeaf(modules: DagModules, put: Put): Promise<DagChild> {
-  const empty = new Uint8Array(0);
-  const cid = modules.CID.createV1(RAW_CODEC, modules.Digest.create(SHA2_256, createHash('sha256').update(empty).digest()));
-  await put(cid, empty);
+export async function emptyLeaf(modules: DagModules, put: PutBlock): Promise<DagChild> {
+  const cid = cidOf(modules, RAW_CODEC, EMPTY_SHA256);
+  await put(cid, new Uint8Array(0));
   return { cid, tsize: 0n, fileSize: 0n };
 }
 

@@ -29,8 +29,6 @@ import { AppError } from '../../core/errors';
  */
 const writeWholeFile = promisify(writeFileCallback);
 
-type BlockBytes = Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
-
 /**
  * The `put` half of a blockstore, writing into one staging directory.
  *
@@ -56,11 +54,10 @@ export class StagingWriter {
     private readonly onWritten: (bytes: Uint8Array) => void = () => undefined,
   ) {}
 
-  readonly put = async (cid: CID, bytes: BlockBytes): Promise<CID> => {
+  readonly put = async (cid: CID, bytes: Uint8Array): Promise<void> => {
     while (this.queued.size >= this.maxQueuedWrites) await Promise.race(this.queued);
     if (this.failure !== undefined) throw this.failure.error;
     if (this.aborted) throw new AppError('CONTENT_UNAVAILABLE', 'the staging area was discarded');
-    if (!(bytes instanceof Uint8Array)) throw new AppError('INTERNAL', 'a block to stage is not a byte array');
     const write: Promise<void> = this.write(cid, bytes)
       .catch((error: unknown) => {
         this.failure ??= { error };
@@ -70,18 +67,21 @@ export class StagingWriter {
         this.onWritten(bytes);
       });
     this.queued.add(write);
-    return cid;
   };
 
   /** Waits for every queued write; rejects with the first write failure. */
   async flush(): Promise<void> {
-    while (this.queued.size > 0) await Promise.all([...this.queued]);
+    await this.drain();
     if (this.failure !== undefined) throw this.failure.error;
   }
 
   /** Refuses further writes and waits for those queued, so that removing the directory afterwards is final. */
   async abort(): Promise<void> {
     this.aborted = true;
+    await this.drain();
+  }
+
+  private async drain(): Promise<void> {
     while (this.queued.size > 0) await Promise.all([...this.queued]);
   }
 
@@ -96,7 +96,7 @@ export class StagingWriter {
       await writeWholeFile(join(shard, file), bytes, { flag: 'wx' });
     } catch (error) {
       // The same chunk twice in one file: its block is already (being) written,
-      // and the import only completes once that first write has.
+      // and the put only completes once that first write has.
       if (errorCode(error) !== 'EEXIST') throw error;
     }
     this.files.add(join(dir, file));

@@ -59,19 +59,18 @@ type Modules = Awaited<ReturnType<typeof loadModules>>;
 
 /** The IPFS packages are ESM-only: load them with import() from this CommonJS project. */
 async function loadModules() {
-  const [dag, exporter, blockstore, sharding, cid] = await Promise.all([
+  const [dag, exporter, blockstore, sharding] = await Promise.all([
     loadDagModules(),
     import('ipfs-unixfs-exporter'),
     import('blockstore-fs'),
     import('blockstore-fs/sharding'),
-    import('multiformats/cid'),
   ]);
   return {
     dag,
     exporter: exporter.exporter,
     FsBlockstore: blockstore.FsBlockstore,
     NextToLast: sharding.NextToLast,
-    CID: cid.CID,
+    CID: dag.CID,
   };
 }
 
