@@ -74,8 +74,8 @@ export interface ChainAnchor {
   headAt(treeSize: number): Promise<ChainHead | null>;
   /** Sends anchorHead and waits for it to be mined. Rejects with the contract's decoded custom error. */
   anchorHead(treeSize: number, rootHash: string, consistencyProof: string[]): Promise<AnchorReceipt>;
-  /** Where the head of this size was anchored (from the TreeHeadAnchored event), or null. */
-  findAnchor(treeSize: number): Promise<AnchorReceipt | null>;
+  /** Where the head of this size was anchored (from the TreeHeadAnchored event), or null; `blockHint` is only where to look first. */
+  findAnchor(treeSize: number, blockHint?: number): Promise<AnchorReceipt | null>;
   /** The contract's own verifyInclusion, in one eth_call. */
   verifyInclusion(leafHash: string, leafIndex: number, treeSize: number, proof: string[]): Promise<boolean>;
   close(): Promise<void>;

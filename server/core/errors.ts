@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'FORBIDDEN'
   // lookup
   | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
   | 'EVIDENCE_NOT_FOUND'
   // infrastructure
   | 'CHAIN_UNAVAILABLE'

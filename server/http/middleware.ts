@@ -42,11 +42,17 @@ function toAppError(error: unknown): AppError {
   return new AppError('INTERNAL', 'internal error', { cause: error });
 }
 
+/**
+ * Answers the router left without a body (no route; a route without this
+ * method) get the JSON error format too. The router's own Allow header stays.
+ */
 export function notFound() {
   return async (ctx: Context, next: Next): Promise<void> => {
     await next();
-    if (ctx.status === 404 && ctx.body === undefined) {
-      throw new AppError('NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
+    if (ctx.body !== undefined && ctx.body !== null) return;
+    if (ctx.status === 404) throw new AppError('NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
+    if (ctx.status === 405 || ctx.status === 501) {
+      throw new AppError('METHOD_NOT_ALLOWED', `${ctx.method} is not allowed on ${ctx.path}; allowed: ${ctx.response.get('Allow') || 'none'}`);
     }
   };
 }

@@ -17,7 +17,7 @@ export async function observeChain(chain: ChainAnchor, bundle: ProofBundle): Pro
     const [info, head, anchorTx, contractVerifiesInclusion] = await Promise.all([
       chain.info(),
       chain.headAt(bundle.treeSize),
-      chain.findAnchor(bundle.treeSize),
+      chain.findAnchor(bundle.treeSize, bundle.anchor.blockNumber),
       chain.verifyInclusion(leafHash, bundle.leafIndex, bundle.treeSize, bundle.inclusionProof),
     ]);
     return {

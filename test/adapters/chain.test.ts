@@ -215,6 +215,11 @@ describe('adapters/chain', function () {
         expect(second.blockNumber).to.be.above(first.blockNumber);
         expect((await anchor.latestHead()).treeSize).to.equal(8);
         expect(await anchor.findAnchor(8)).to.deep.equal(second);
+        // A block hint (a bundle's blockNumber) is only where to look first: right or wrong, the answer is the chain's.
+        expect(await anchor.findAnchor(8, second.blockNumber)).to.deep.equal(second);
+        expect(await anchor.findAnchor(8, first.blockNumber)).to.deep.equal(second);
+        expect(await anchor.findAnchor(5, 1e9)).to.deep.equal(first);
+        expect(await anchor.findAnchor(4, first.blockNumber)).to.equal(null);
       });
 
       describe('when the new head forks the anchored log', () => {

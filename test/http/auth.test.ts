@@ -68,4 +68,11 @@ describe('HTTP auth', () => {
     expect(res.status).to.equal(404);
     expect(res.body.error.code).to.equal('NOT_FOUND');
   });
+
+  it('answers 405 METHOD_NOT_ALLOWED in the error format, with Allow, for a method a route does not take', async () => {
+    const res = await getJson(`${server.url}/v1/verify`);
+    expect(res.status).to.equal(405);
+    expect(res.body.error.code).to.equal('METHOD_NOT_ALLOWED');
+    expect(res.headers.get('allow')).to.include('POST');
+  });
 });

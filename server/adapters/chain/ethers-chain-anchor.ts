@@ -184,13 +184,19 @@ export function createEthersChainAnchor(options: EthersChainAnchorOptions): Chai
       return result;
     },
 
-    async findAnchor(treeSize: number): Promise<AnchorReceipt | null> {
+    async findAnchor(treeSize: number, blockHint?: number): Promise<AnchorReceipt | null> {
       const size = toUint64(treeSize, 'treeSize');
       return run(`findAnchor(treeSize=${treeSize})`, async (c) => {
         // headAt first: a size never anchored costs one call, and its timestamp locates the block.
         const head = await readHeadAt(c, size);
         if (!head) return null;
         const latest = await c.provider.getBlockNumber();
+        // A hint (e.g. a bundle's blockNumber) is only where to look first: what is
+        // found there must still be the event for this size and the chain's root.
+        if (blockHint !== undefined && Number.isSafeInteger(blockHint) && blockHint >= fromBlock && blockHint <= latest) {
+          const found = await searchAnchorLogs(c, head, { fromBlock: blockHint, toBlock: blockHint });
+          if (found) return found;
+        }
         const whole = { fromBlock: fromBlock, toBlock: latest };
         const blocks = await findBlocksWithTimestamp(c.provider, head.anchoredAt, whole);
         // A contract whose anchoredAt is not a block timestamp would defeat the search: scan everything.
