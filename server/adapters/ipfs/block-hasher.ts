@@ -115,6 +115,7 @@ export class BlockHasher {
 
 export class HashStream {
   private blocks = 0;
+  private dropped = false;
 
   constructor(
     private readonly hasher: BlockHasher,
@@ -127,6 +128,8 @@ export class HashStream {
    * ArrayBuffer identity, as `bytes` (same offset and length).
    */
   async hashBlock(block: Uint8Array): Promise<{ digest: Uint8Array; bytes: Uint8Array }> {
+    // A block that arrives after the put failed is not sent: the worker would keep state for it.
+    if (this.dropped) throw new AppError('CONTENT_UNAVAILABLE', 'this hash stream was dropped');
     this.blocks += 1;
     const { digest, bytes } = await this.hasher.request({ op: 'block', stream: this.id, bytes: block });
     return { digest, bytes: bytes! };
@@ -138,6 +141,7 @@ export class HashStream {
   }
 
   drop(): void {
+    this.dropped = true;
     this.hasher.request({ op: 'drop', stream: this.id }).catch(() => undefined);
   }
 }

@@ -18,7 +18,7 @@ export async function* readAhead<T = Uint8Array>(
   let wakeProducer: (() => void) | undefined;
   let stopped = false;
 
-  const pump = (async () => {
+  void (async () => {
     try {
       for await (const chunk of source) {
         if (stopped) return;
@@ -52,9 +52,11 @@ export async function* readAhead<T = Uint8Array>(
     }
   } finally {
     // The consumer stopped early (error or return): stop pulling from the source.
+    // Not awaited: the pump may be waiting for the source's next chunk (a slow or
+    // stalled upload), and the consumer's failure must not wait for that client.
+    // The pump drops whatever still arrives and ends the source when it does.
     stopped = true;
     wakeProducer?.();
-    await pump;
   }
 }
 
