@@ -4,13 +4,14 @@
  * with a temporary data directory and the real embedded parts; a faulty chain
  * can be injected with `wrapChain` to simulate an outage.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { continueWhenBodyIsRead } from './http/expect-continue';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type Koa from 'koa';
 import { serviceUrl, type Config } from './config';
+import { readPrivateKeyFile } from './adapters/chain/keys';
 import { AppError } from './core/errors';
 import { createLogger, describeError, type Logger } from './logger';
 import type { ChainAnchor, ContentStore } from './ports';
@@ -133,7 +134,7 @@ async function connectChain(
 ): Promise<ChainAnchor> {
   const { rpcUrl, contract, anchorerKeyFile, rpcTimeoutMs, embeddedPort } = config.chain;
   if (rpcUrl !== undefined && contract !== undefined && anchorerKeyFile !== undefined) {
-    return createEthersChainAnchor({ rpcUrl, contract, signerKey: readKeyFile(anchorerKeyFile), timeoutMs: rpcTimeoutMs });
+    return createEthersChainAnchor({ rpcUrl, contract, signerKey: readPrivateKeyFile(anchorerKeyFile), timeoutMs: rpcTimeoutMs });
   }
   mkdirSync(directory, { recursive: true });
   const embedded = await startEmbeddedChain({ directory, port: embeddedPort });
@@ -151,18 +152,6 @@ async function connectChain(
     timeoutMs: rpcTimeoutMs,
     fromBlock: embedded.deploymentBlock,
   });
-}
-
-function readKeyFile(path: string): string {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8').trim();
-  } catch (cause) {
-    throw new AppError('CONFIG_INVALID', `cannot read the anchorer key file ${path}`, { cause });
-  }
-  const key = text.startsWith('0x') ? text : `0x${text}`;
-  if (!/^0x[0-9a-fA-F]{64}$/.test(key)) throw new AppError('CONFIG_INVALID', `${path} must hold one 32-byte hex private key`);
-  return key;
 }
 
 /** On first start there is no token at all: mint an admin token and hand it over through a 0600 file, never the log. */

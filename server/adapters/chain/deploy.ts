@@ -2,7 +2,8 @@
  * Deploys CustosLog from the compiled artifact (standard JSON-RPC only, so it
  * serves the embedded anvil and an operator deploying to Besu alike).
  */
-import { ContractFactory, SigningKey, Wallet, getAddress, isAddress } from 'ethers';
+import { ContractFactory, Wallet, getAddress } from 'ethers';
+import { parseAddress, signingKeyOf } from './keys';
 import { AppError } from '../../core/errors';
 import { toChainError } from './chain-errors';
 import { loadCustosLogArtifact } from './contract-artifact';
@@ -32,9 +33,9 @@ export interface Deployment {
 
 export async function deployCustosLog(options: DeployCustosLogOptions): Promise<Deployment> {
   const { abi, bytecode } = loadCustosLogArtifact();
-  const key = parseKey(options.signerKey);
-  const admin = parseAddress(options.admin, 'admin');
-  const anchorer = parseAddress(options.anchorer, 'anchorer');
+  const key = signingKeyOf(options.signerKey, 'the deployer key');
+  const admin = options.admin === undefined ? undefined : parseAddress(options.admin, 'admin');
+  const anchorer = options.anchorer === undefined ? undefined : parseAddress(options.anchorer, 'anchorer');
   const { provider, chainId } = await connectProvider(options);
   try {
     const wallet = new Wallet(key, provider);
@@ -51,18 +52,4 @@ export async function deployCustosLog(options: DeployCustosLogOptions): Promise<
   } finally {
     provider.destroy();
   }
-}
-
-function parseKey(key: string): SigningKey {
-  try {
-    return new SigningKey(key);
-  } catch {
-    throw new AppError('CONFIG_INVALID', 'the deployer key is not a 0x-prefixed 32-byte hex private key');
-  }
-}
-
-function parseAddress(value: string | undefined, field: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (!isAddress(value)) throw new AppError('CONFIG_INVALID', `${field} is not an address`, { details: { field, value } });
-  return getAddress(value);
 }

@@ -14,11 +14,11 @@
 import { chmodSync, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Wallet, getAddress, isAddress, parseEther, toQuantity } from 'ethers';
-import { AppError } from '../../core/errors';
 import { startAnvil } from './anvil-process';
 import { toChainError } from './chain-errors';
 import { deployCustosLog } from './deploy';
 import { connectProvider } from './provider';
+import { readPrivateKeyFile } from './keys';
 
 export const KEY_FILE = 'anchorer.key';
 export const DEPLOYMENT_FILE = 'deployment.json';
@@ -100,13 +100,8 @@ function loadOrCreateKey(path: string): { key: string; created: boolean } {
   if (existsSync(path)) {
     // Group/other access to a private key is a leak waiting to happen; we own the file, so narrow it.
     if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
-    const text = readFileSync(path, 'utf8').trim();
-    const hex = text.startsWith('0x') ? text.slice(2) : text;
-    if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
-      // Not overwritten: an operator may have put a key there on purpose and mistyped it.
-      throw new AppError('CONFIG_INVALID', `${path} does not hold a 32-byte hex private key`, { details: { path } });
-    }
-    return { key: `0x${hex.toLowerCase()}`, created: false };
+    // A bad key is not overwritten: an operator may have put one there on purpose and mistyped it.
+    return { key: readPrivateKeyFile(path), created: false };
   }
   const key = Wallet.createRandom().privateKey;
   writeAtomically(path, `${key}\n`, 0o600);

@@ -7,7 +7,8 @@
  * every request is bounded by `timeoutMs` (see provider.ts for why ethers'
  * own network detection is bypassed).
  */
-import { Contract, Interface, SigningKey, Wallet, getAddress, isAddress, type JsonRpcProvider, type Log } from 'ethers';
+import { Contract, Interface, Wallet, getAddress, type JsonRpcProvider, type Log } from 'ethers';
+import { parseAddress, signingKeyOf } from './keys';
 import { AppError, type ErrorCode } from '../../core/errors';
 import type { AnchorReceipt, ChainAnchor, ChainHead, ChainInfo } from '../../ports';
 import { fromBytes32, fromUint64, toBytes32, toUint64 } from './abi-values';
@@ -46,11 +47,8 @@ const DEFAULT_CONFIRM_TIMEOUT_MS = 120_000;
 export function createEthersChainAnchor(options: EthersChainAnchorOptions): ChainAnchor {
   const { rpcUrl } = options;
   assertRpcUrl(rpcUrl);
-  if (!isAddress(options.contract)) {
-    throw new AppError('CONFIG_INVALID', 'the CustosLog contract address is not an address', { details: { contract: options.contract } });
-  }
-  const address = getAddress(options.contract);
-  const signingKey = options.signerKey === undefined ? null : parseSignerKey(options.signerKey);
+  const address = parseAddress(options.contract, 'the CustosLog contract address');
+  const signingKey = options.signerKey === undefined ? null : signingKeyOf(options.signerKey, 'the chain signer key');
   const iface = Interface.from(loadCustosLogArtifact().abi);
   const confirmTimeoutMs = options.confirmTimeoutMs ?? DEFAULT_CONFIRM_TIMEOUT_MS;
   const fromBlock = options.fromBlock ?? 0;
@@ -224,13 +222,4 @@ export function createEthersChainAnchor(options: EthersChainAnchorOptions): Chai
       c?.provider.destroy();
     },
   };
-}
-
-function parseSignerKey(key: string): SigningKey {
-  try {
-    return new SigningKey(key);
-  } catch {
-    // Never echo the value: it is a private key, possibly mistyped.
-    throw new AppError('CONFIG_INVALID', 'the chain signer key is not a 0x-prefixed 32-byte hex private key');
-  }
 }

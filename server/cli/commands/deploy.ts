@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { deployCustosLog } from '../../adapters/chain/deploy';
+import { parseAddress, readPrivateKeyFile } from '../../adapters/chain/keys';
 import { redactRpcUrl } from '../../adapters/chain/rpc-url';
 import { parseCommandArgs } from '../args';
 import { UsageError } from '../cli-error';
@@ -16,8 +16,6 @@ Options:
   --anchorer ADDRESS  account allowed to anchor (default: the deployer)
   --admin ADDRESS     role admin (default: the deployer)`;
 
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-
 export async function deployCommand(args: string[]): Promise<number> {
   const { values } = parseCommandArgs(args, { rpc: { type: 'string' }, key: { type: 'string' }, anchorer: { type: 'string' }, admin: { type: 'string' } });
   if (values.help) {
@@ -26,22 +24,11 @@ export async function deployCommand(args: string[]): Promise<number> {
   }
   if (!values.rpc) throw new UsageError('--rpc <url> is required');
   if (!values.key) throw new UsageError('--key <file> is required');
-  for (const flag of ['anchorer', 'admin'] as const) {
-    if (values[flag] !== undefined && !ADDRESS.test(values[flag]!)) throw new UsageError(`--${flag} must be a 0x-prefixed address`);
-  }
-  let key: string;
-  try {
-    key = readFileSync(values.key, 'utf8').trim();
-  } catch (error) {
-    throw new UsageError(`cannot read ${values.key}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(key)) throw new UsageError(`${values.key} must hold one 32-byte hex private key`);
-  const deployed = await deployCustosLog({
-    rpcUrl: values.rpc,
-    signerKey: key.startsWith('0x') ? key : `0x${key}`,
-    ...(values.anchorer ? { anchorer: values.anchorer } : {}),
-    ...(values.admin ? { admin: values.admin } : {}),
-  });
+  // Everything checked before the chain is touched.
+  const signerKey = readPrivateKeyFile(values.key);
+  const anchorer = values.anchorer === undefined ? undefined : parseAddress(values.anchorer, '--anchorer');
+  const admin = values.admin === undefined ? undefined : parseAddress(values.admin, '--admin');
+  const deployed = await deployCustosLog({ rpcUrl: values.rpc, signerKey, ...(anchorer ? { anchorer } : {}), ...(admin ? { admin } : {}) });
   console.log(JSON.stringify({ ...deployed, rpcUrl: redactRpcUrl(values.rpc) }, null, 2));
   console.error(`deployed; now: CUSTOS_CHAIN_RPC_URL=<url> CUSTOS_CHAIN_CONTRACT=${deployed.contract} CUSTOS_ANCHORER_KEY_FILE=<key file> custos serve`);
   return 0;
