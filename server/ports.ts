@@ -80,3 +80,85 @@ export interface ChainAnchor {
   verifyInclusion(leafHash: string, leafIndex: number, treeSize: number, proof: string[]): Promise<boolean>;
   close(): Promise<void>;
 }
+
+// ---------------------------------------------------------------- media (ffmpeg / ffprobe)
+
+/** Which binaries are used, and where they came from (recorded in every derivation). */
+export interface MediaToolInfo {
+  ffmpegPath: string;
+  ffprobePath: string;
+  /** config: paths given in the configuration; system: found on PATH (ffmpeg >= 5); npm: @ffmpeg-installer / @ffprobe-installer. */
+  source: 'config' | 'system' | 'npm';
+  /** First line of `ffmpeg -version`, exactly as printed. */
+  ffmpegVersion: string;
+  /** First line of `ffprobe -version`, exactly as printed. */
+  ffprobeVersion: string;
+}
+
+export type StreamType = 'video' | 'audio' | 'subtitle' | 'data' | 'attachment';
+
+export interface MediaStream {
+  /** ffprobe's stream index in the container. */
+  index: number;
+  type: StreamType;
+  codec: string;
+  profile?: string;
+  width?: number;
+  height?: number;
+  /** Average frame rate as ffprobe gives it, e.g. "30/1". */
+  frameRate?: string;
+  pixelFormat?: string;
+  sampleRate?: number;
+  channels?: number;
+  sampleFormat?: string;
+  durationSeconds?: number;
+  /** A still picture attached to an audio file (cover art), not a video. */
+  attachedPicture?: boolean;
+}
+
+/** What ffprobe says about a recording (only what courts and players need; no raw dump). */
+export interface MediaInfo {
+  /** 'video' if it has a real video stream, else 'audio'. */
+  kind: 'video' | 'audio';
+  /** ffprobe's format_name, e.g. "mov,mp4,m4a,3gp,3g2,mj2" or "wav". */
+  container: string;
+  durationSeconds?: number;
+  bitRate?: number;
+  streams: MediaStream[];
+  /** The container's creation_time tag, if any (ISO-8601 as written by the device). */
+  creationTime?: string;
+  /** Device-identifying tags from the container and streams (make, model, encoder, handler_name, com.apple.quicktime.*, device id...). */
+  deviceTags: Record<string, string>;
+}
+
+export type ProbeResult = { playable: true; info: MediaInfo } | { playable: false; reason: string };
+
+/** SHA-256 of one stream: of its packets as stored (`-c copy`), or of its decoded frames/samples. */
+export interface StreamHash {
+  index: number;
+  type: 'video' | 'audio';
+  codec: string;
+  sha256: string;
+  /** For decoded hashes: the raw format hashed (e.g. "rawvideo yuv420p 1920x1080", "f32le 48000 Hz 1 ch"). */
+  format?: string;
+}
+
+export interface MediaRunOptions {
+  timeoutMs: number;
+  /** Expected output duration, to turn ffmpeg's out_time into a fraction. */
+  durationSeconds?: number;
+  onProgress?: (fraction: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface MediaTool {
+  readonly info: MediaToolInfo;
+  /** Never throws for a bad file: a file that is not (playable) media is { playable: false, reason }. */
+  probe(file: string): Promise<ProbeResult>;
+  /** Per-stream SHA-256 of the packets as stored (stream copy, no decoding): equal across a pure remux. */
+  packetHashes(file: string, info: MediaInfo): Promise<StreamHash[]>;
+  /** Per-stream SHA-256 of the decoded frames (video) and samples (audio). */
+  decodedHashes(file: string, info: MediaInfo, options?: Partial<MediaRunOptions>): Promise<StreamHash[]>;
+  /** Runs ffmpeg with exactly these arguments (a recipe's, paths substituted). */
+  runFfmpeg(args: readonly string[], options: MediaRunOptions): Promise<void>;
+}

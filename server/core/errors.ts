@@ -28,6 +28,8 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'EVIDENCE_NOT_FOUND'
+  | 'RENDITION_NOT_FOUND'
+  | 'JOB_NOT_FOUND'
   // infrastructure
   | 'CHAIN_UNAVAILABLE'
   | 'CHAIN_MISMATCH'
@@ -35,6 +37,9 @@ export type ErrorCode =
   | 'LOG_FORK_DETECTED'
   | 'CONTENT_UNAVAILABLE'
   | 'CONFIG_INVALID'
+  | 'MEDIA_TOOL_UNAVAILABLE'
+  | 'MEDIA_TOOL_FAILED'
+  | 'MEDIA_TOOL_TIMEOUT'
   | 'INTERNAL';
 
 export interface AppErrorOptions {
