@@ -3,6 +3,7 @@
  * start-up, every problem listed at once, then frozen. Nothing else reads
  * process.env.
  */
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { AppError } from './core/errors';
 
@@ -14,6 +15,24 @@ export interface ChainConfig {
   /** Port of the embedded anvil node (0 = any free port). */
   embeddedPort: number;
   rpcTimeoutMs: number;
+}
+
+export interface MediaConfig {
+  /** Probe and transcode uploads (on by default). Off: evidence is still stored and anchored, with no media record. */
+  enabled: boolean;
+  /** Explicit binaries (both or neither); otherwise the system's ffmpeg >= 5, else the npm fallback. */
+  ffmpegPath?: string;
+  ffprobePath?: string;
+  transcodeTimeoutMs: number;
+}
+
+export interface JobsConfig {
+  /** Jobs run at once (default: cores - 1, at least 1). */
+  concurrency: number;
+  maxAttempts: number;
+  /** First retry after this long; doubled on each failure up to retryMaxMs. */
+  retryBaseMs: number;
+  retryMaxMs: number;
 }
 
 export interface Config {
@@ -29,6 +48,8 @@ export interface Config {
   logPageSize: number;
   logLevel: LogLevel;
   chain: ChainConfig;
+  media: MediaConfig;
+  jobs: JobsConfig;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -51,9 +72,21 @@ export const ENV = {
   anchorerKeyFile: 'CUSTOS_ANCHORER_KEY_FILE',
   embeddedPort: 'CUSTOS_ANVIL_PORT',
   rpcTimeoutMs: 'CUSTOS_CHAIN_RPC_TIMEOUT_MS',
+  mediaEnabled: 'CUSTOS_MEDIA',
+  ffmpegPath: 'CUSTOS_FFMPEG_PATH',
+  ffprobePath: 'CUSTOS_FFPROBE_PATH',
+  transcodeTimeoutMs: 'CUSTOS_TRANSCODE_TIMEOUT_MS',
+  jobConcurrency: 'CUSTOS_JOB_CONCURRENCY',
+  jobMaxAttempts: 'CUSTOS_JOB_MAX_ATTEMPTS',
+  jobRetryBaseMs: 'CUSTOS_JOB_RETRY_BASE_MS',
+  jobRetryMaxMs: 'CUSTOS_JOB_RETRY_MAX_MS',
 } as const;
 
-export type ConfigOverrides = Partial<Omit<Config, 'chain'>> & { chain?: Partial<ChainConfig> };
+export type ConfigOverrides = Partial<Omit<Config, 'chain' | 'media' | 'jobs'>> & {
+  chain?: Partial<ChainConfig>;
+  media?: Partial<MediaConfig>;
+  jobs?: Partial<JobsConfig>;
+};
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Readonly<Config> {
   const problems: string[] = [];
@@ -83,6 +116,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     ...overrides.chain,
   };
 
+  const mediaSwitch = str(ENV.mediaEnabled) ?? 'on';
+  if (!['on', 'off'].includes(mediaSwitch)) problems.push(`${ENV.mediaEnabled} must be "on" or "off"`);
+  const media: MediaConfig = {
+    enabled: mediaSwitch !== 'off',
+    ffmpegPath: str(ENV.ffmpegPath),
+    ffprobePath: str(ENV.ffprobePath),
+    transcodeTimeoutMs: int(ENV.transcodeTimeoutMs, 4 * 3_600_000, 1000, 7 * 86_400_000),
+    ...overrides.media,
+  };
+  if ((media.ffmpegPath === undefined) !== (media.ffprobePath === undefined)) {
+    problems.push(`${ENV.ffmpegPath} and ${ENV.ffprobePath} go together: set both or neither`);
+  }
+  const jobs: JobsConfig = {
+    concurrency: int(ENV.jobConcurrency, Math.max(1, availableParallelism() - 1), 1, 256),
+    maxAttempts: int(ENV.jobMaxAttempts, 3, 1, 100),
+    retryBaseMs: int(ENV.jobRetryBaseMs, 5000, 10, 86_400_000),
+    retryMaxMs: int(ENV.jobRetryMaxMs, 300_000, 10, 86_400_000),
+    ...overrides.jobs,
+  };
+
   const config: Config = {
     port: int(ENV.port, 8080, 0, 65535),
     host: str(ENV.host) ?? '127.0.0.1',
@@ -96,6 +149,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     logLevel,
     ...overrides,
     chain,
+    media,
+    jobs,
   };
   config.dataDir = resolve(config.dataDir);
 
@@ -111,7 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   if (problems.length > 0) {
     throw new AppError('CONFIG_INVALID', `invalid configuration: ${problems.join('; ')}`, { details: { problems } });
   }
-  return Object.freeze({ ...config, chain: Object.freeze(chain) });
+  return Object.freeze({ ...config, chain: Object.freeze(chain), media: Object.freeze(media), jobs: Object.freeze(jobs) });
 }
 
 /** The service's base URL for a listen address (IPv6 hosts in brackets). */

@@ -14,7 +14,7 @@ import { serviceUrl, type Config } from './config';
 import { readPrivateKeyFile } from './adapters/chain/keys';
 import { AppError } from './core/errors';
 import { createLogger, describeError, type Logger } from './logger';
-import type { ChainAnchor, ContentStore } from './ports';
+import type { ChainAnchor, ContentStore, MediaTool } from './ports';
 import { openDatabase } from './adapters/db/database';
 import { LogStore } from './adapters/db/log-store';
 import { EvidenceStore } from './adapters/db/evidence-store';
@@ -24,7 +24,12 @@ import { createUnixfsStore } from './adapters/ipfs/unixfs-store';
 import { createEthersChainAnchor } from './adapters/chain/ethers-chain-anchor';
 import { startEmbeddedChain } from './adapters/chain/embedded-chain';
 import { acquireDataDirLock } from './data-dir-lock';
+import { JobStore } from './adapters/db/job-store';
+import { MediaStore, RenditionStore } from './adapters/db/media-store';
+import { createFfmpegMediaTool } from './adapters/media';
 import { Anchorer } from './services/anchorer';
+import { JobRunner } from './services/jobs/job-runner';
+import { createMediaJobs, enqueueProbe } from './services/media/media-jobs';
 import { createIngest } from './services/ingest';
 import { createProofs } from './services/proofs';
 import { createApp } from './http/app';
@@ -51,6 +56,8 @@ export const dataPaths = (dataDir: string) => ({
   chain: join(dataDir, 'chain'),
   adminToken: join(dataDir, 'admin.token'),
   lock: join(dataDir, 'custos.lock'),
+  /** Scratch space of running jobs; emptied at start-up. */
+  work: join(dataDir, 'work'),
 });
 
 export async function startCustos(config: Readonly<Config>, options: StartOptions = {}): Promise<Custos> {
@@ -101,6 +108,38 @@ export async function startCustos(config: Readonly<Config>, options: StartOption
     closers.push(() => anchorer.stop());
 
     const evidence = new EvidenceStore(db);
+    const jobs = new JobStore(db);
+    const media = new MediaStore(db);
+    const renditions = new RenditionStore(db);
+    const mediaTool = config.media.enabled ? await loadMediaTool(config, logger) : undefined;
+    let runner: JobRunner | undefined;
+    if (mediaTool) {
+      runner = new JobRunner({
+        jobs,
+        handlers: createMediaJobs({
+          db,
+          log,
+          evidence,
+          media,
+          renditions,
+          jobs,
+          content,
+          tool: mediaTool,
+          maxAttempts: config.jobs.maxAttempts,
+          transcodeTimeoutMs: config.media.transcodeTimeoutMs,
+          onEnqueued: () => runner?.wake(),
+        }),
+        concurrency: config.jobs.concurrency,
+        retryBaseMs: config.jobs.retryBaseMs,
+        retryMaxMs: config.jobs.retryMaxMs,
+        workDir: paths.work,
+        logger: logger.child({ component: 'jobs' }),
+      });
+      await runner.start();
+      const started = runner;
+      closers.push(() => started.stop());
+    }
+
     const components: AppComponents = {
       config,
       db,
@@ -111,7 +150,21 @@ export async function startCustos(config: Readonly<Config>, options: StartOption
       content,
       chain,
       anchorer,
-      ingest: createIngest({ db, log, evidence, content, maxUploadBytes: config.maxUploadBytes }),
+      jobs,
+      media,
+      renditions,
+      mediaTool,
+      jobRunner: runner,
+      ingest: createIngest({
+        db,
+        log,
+        evidence,
+        content,
+        maxUploadBytes: config.maxUploadBytes,
+        // Enqueued even without a usable ffmpeg: the probe then waits for one, it is never skipped.
+        onRecorded: config.media.enabled ? (event) => enqueueProbe(jobs, event, config.jobs.maxAttempts) : undefined,
+        afterRecorded: () => runner?.wake(),
+      }),
       buildProofBundle: createProofs({ log, anchors }),
       logger,
     };
@@ -121,6 +174,22 @@ export async function startCustos(config: Readonly<Config>, options: StartOption
   } catch (error) {
     await close();
     throw error;
+  }
+}
+
+/**
+ * ffmpeg/ffprobe for the media pipeline. Without them the service still takes
+ * and anchors evidence (that never depends on media tools); probe jobs stay
+ * queued until a binary is configured.
+ */
+async function loadMediaTool(config: Readonly<Config>, logger: Logger): Promise<MediaTool | undefined> {
+  try {
+    const tool = await createFfmpegMediaTool({ ffmpegPath: config.media.ffmpegPath, ffprobePath: config.media.ffprobePath });
+    logger.info('media tools ready', { component: 'media', source: tool.info.source, ffmpeg: tool.info.ffmpegVersion, ffmpegPath: tool.info.ffmpegPath });
+    return tool;
+  } catch (error) {
+    logger.error('no usable ffmpeg/ffprobe: evidence is stored and anchored, media jobs wait until one is configured', { component: 'media', ...describeError(error) });
+    return undefined;
   }
 }
 

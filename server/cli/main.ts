@@ -7,6 +7,7 @@ import { verifyCommand } from './commands/verify';
 import { tokenCommand } from './commands/token';
 import { logCommand } from './commands/log';
 import { deployCommand } from './commands/deploy';
+import { rederiveCommand } from './commands/rederive';
 
 const HELP = `Usage: custos <command> [options]
 
@@ -16,6 +17,7 @@ Commands:
   token    mint bearer tokens (custos token create --role R --name N)
   log      show the log head (custos log head)
   deploy   deploy the anchoring contract to an EVM chain
+  rederive re-run an evidence's recorded transcodes and check they reproduce its renditions
 
 Run custos <command> --help for a command's options.`;
 
@@ -25,6 +27,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   token: tokenCommand,
   log: logCommand,
   deploy: deployCommand,
+  rederive: rederiveCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -7,6 +7,7 @@ import { AppError } from './errors';
 import { canonicalBytes } from './jcs';
 import { hashLeaf, type Hash } from './hash';
 import { evidenceMetadataSchema } from './evidence-metadata';
+import { evidenceDerivedEventSchema, evidenceProbedEventSchema, type EvidenceDerivedEvent, type EvidenceProbedEvent } from './media-events';
 
 export const EVENT_VERSION = 'custos.event/v1';
 
@@ -38,7 +39,14 @@ export type EvidenceIngestedEvent = z.infer<typeof evidenceIngestedEventSchema>;
  * know a type can still check its inclusion, so unknown types are accepted here
  * as long as they carry a version and a type.
  */
-export type LogEvent = EvidenceIngestedEvent | ({ version: string; type: string } & Record<string, unknown>);
+export type LogEvent = EvidenceIngestedEvent | EvidenceProbedEvent | EvidenceDerivedEvent | ({ version: string; type: string } & Record<string, unknown>);
+
+/** Event types whose shape is checked; others only need a version and a type. */
+const KNOWN_EVENTS: Record<string, z.ZodType | undefined> = {
+  'evidence.ingested': evidenceIngestedEventSchema,
+  'evidence.probed': evidenceProbedEventSchema,
+  'evidence.derived': evidenceDerivedEventSchema,
+};
 
 export function parseLogEvent(value: unknown): LogEvent {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -47,10 +55,11 @@ export function parseLogEvent(value: unknown): LogEvent {
   const { version, type } = value as Record<string, unknown>;
   if (version !== EVENT_VERSION) throw new AppError('INVALID_EVENT', `unsupported event version ${JSON.stringify(version)}`);
   if (typeof type !== 'string' || type.length === 0) throw new AppError('INVALID_EVENT', 'an event needs a type');
-  if (type === 'evidence.ingested') {
-    const result = evidenceIngestedEventSchema.safeParse(value);
+  const schema = KNOWN_EVENTS[type];
+  if (schema) {
+    const result = schema.safeParse(value);
     if (!result.success) {
-      throw new AppError('INVALID_EVENT', `invalid evidence.ingested event: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      throw new AppError('INVALID_EVENT', `invalid ${type} event: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     }
   }
   // The original object is returned, not zod's copy, so hashing sees exactly what was given.

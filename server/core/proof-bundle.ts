@@ -36,6 +36,8 @@ const bundleSchema = z
     rootHash: hex32,
     inclusionProof: z.array(hex32).max(MAX_PROOF_LENGTH),
     anchor: anchorSchema,
+    /** For a rendition: the bundle of the original it was derived from (parsed on its own, one level deep). */
+    derivedFrom: z.record(z.string(), z.unknown()).optional(),
   })
   .strict()
   .refine((b) => b.leafIndex < b.treeSize, { message: 'leafIndex must be below treeSize', path: ['leafIndex'] });
@@ -49,17 +51,22 @@ export interface ProofBundle {
   rootHash: string;
   inclusionProof: string[];
   anchor: Anchor;
+  derivedFrom?: ProofBundle;
 }
 
 /** Parses an untrusted bundle. Every field is attacker-controlled: check shape and ranges before using any. */
-export function parseProofBundle(value: unknown): ProofBundle {
+export function parseProofBundle(value: unknown, depth = 0): ProofBundle {
   const result = bundleSchema.safeParse(value);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
     throw new AppError('INVALID_PROOF_BUNDLE', `invalid proof bundle: ${problems.join('; ')}`, { details: { problems } });
   }
   const event = parseLogEvent((value as { event: unknown }).event);
-  return { ...(result.data as Omit<ProofBundle, 'event'>), event };
+  const { derivedFrom, ...rest } = result.data;
+  if (derivedFrom === undefined) return { ...(rest as Omit<ProofBundle, 'event'>), event };
+  // A rendition's original is an original: no chains of derivations to follow.
+  if (depth > 0) throw new AppError('INVALID_PROOF_BUNDLE', 'invalid proof bundle: derivedFrom.derivedFrom: an original has no derivedFrom');
+  return { ...(rest as Omit<ProofBundle, 'event'>), event, derivedFrom: parseProofBundle(derivedFrom, depth + 1) };
 }
 
 /** Seconds since the epoch (block.timestamp) as the ISO-8601 string bundles carry. */

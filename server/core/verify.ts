@@ -18,7 +18,9 @@ export type CheckName =
   | 'chain'
   | 'anchor'
   | 'anchor-transaction'
-  | 'chain-inclusion';
+  | 'chain-inclusion'
+  | 'derived-from'
+  | 'same-streams';
 
 export interface Check {
   check: CheckName;
@@ -33,6 +35,8 @@ export interface Check {
 export interface VerificationResult {
   ok: boolean;
   checks: Check[];
+  /** For a rendition's bundle: the verification of the original's bundle it carries. */
+  derivedFrom?: VerificationResult;
 }
 
 /** What the chain said about the bundle's anchor, read by an adapter from the chain itself. */
@@ -53,6 +57,31 @@ export interface VerifyBundleInput {
   /** Lowercase hex SHA-256 of the file being verified; omit to check the bundle alone. */
   contentSha256?: string;
   chain: ChainEvidence;
+}
+
+/**
+ * Links a rendition's bundle to its original's: the derivation event names the
+ * original by id and SHA-256, and the original's bundle (verified on its own)
+ * must be that original's ingest event.
+ */
+export function derivationCheck(bundle: ProofBundle, original: VerificationResult | undefined): Check {
+  const event = bundle.event as { type: string; derivedFrom?: { evidenceId: string; sha256: string } };
+  if (event.type !== 'evidence.derived' || !event.derivedFrom) {
+    return failed('derived-from', 'NOT_A_DERIVATION', `a ${event.type} event is not derived from anything, yet the bundle carries derivedFrom`);
+  }
+  const { evidenceId, sha256 } = event.derivedFrom;
+  const originalEvent = bundle.derivedFrom?.event as { type?: string; evidenceId?: string; sha256?: string } | undefined;
+  if (!bundle.derivedFrom || !original) {
+    return failed('derived-from', 'ORIGINAL_PROOF_MISSING', `made from evidence ${evidenceId}, but the bundle does not carry that original's proof`);
+  }
+  if (originalEvent?.type !== 'evidence.ingested' || originalEvent.evidenceId !== evidenceId || originalEvent.sha256 !== sha256) {
+    return failed('derived-from', 'ORIGINAL_MISMATCH', 'the enclosed original proof is not of the original this rendition names', `${evidenceId} ${sha256}`, `${originalEvent?.evidenceId} ${originalEvent?.sha256}`);
+  }
+  if (!original.ok) {
+    const failing = original.checks.filter((c) => !c.ok).map((c) => c.code ?? c.check);
+    return failed('derived-from', 'ORIGINAL_NOT_VERIFIED', `made from evidence ${evidenceId}, but that original's proof fails: ${failing.join(', ')}`);
+  }
+  return pass('derived-from', `made from evidence ${evidenceId} (sha256 ${sha256}), whose own proof verifies`);
 }
 
 function pass(check: CheckName, message: string): Check {

@@ -6,6 +6,8 @@ import { evidenceRoutes } from './routes/evidence';
 import { verifyRoutes } from './routes/verify';
 import { logRoutes } from './routes/log';
 import { healthRoutes } from './routes/health';
+import { renditionRoutes } from './routes/renditions';
+import { jobRoutes } from './routes/jobs';
 
 export function createApp(components: AppComponents): Koa {
   const app = new Koa();
@@ -14,7 +16,7 @@ export function createApp(components: AppComponents): Koa {
   app.silent = true;
   app.use(requestContext(components.logger.child({ component: 'http' })));
   app.use(notFound());
-  for (const router of [evidenceRoutes(components), verifyRoutes(components), logRoutes(components), healthRoutes(components)]) {
+  for (const router of [evidenceRoutes(components), renditionRoutes(components), jobRoutes(components), verifyRoutes(components), logRoutes(components), healthRoutes(components)]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: false }));
   }

@@ -1,6 +1,9 @@
 /** What the HTTP layer is given: wired once in server/runtime.ts. */
 import type { Config } from '../config';
-import type { ChainAnchor, ContentStore } from '../ports';
+import type { ChainAnchor, ContentStore, MediaTool } from '../ports';
+import type { JobStore } from '../adapters/db/job-store';
+import type { MediaStore, RenditionStore } from '../adapters/db/media-store';
+import type { JobRunner } from '../services/jobs/job-runner';
 import type { AnchorStore } from '../adapters/db/anchor-store';
 import type { EvidenceStore } from '../adapters/db/evidence-store';
 import type { LogStore } from '../adapters/db/log-store';
@@ -21,6 +24,12 @@ export interface AppComponents {
   content: ContentStore;
   chain: ChainAnchor;
   anchorer: Anchorer;
+  jobs: JobStore;
+  media: MediaStore;
+  renditions: RenditionStore;
+  /** Absent when media processing is off or no ffmpeg could be found. */
+  mediaTool?: MediaTool;
+  jobRunner?: JobRunner;
   ingest: Ingest;
   buildProofBundle: BuildProofBundle;
   logger: Logger;

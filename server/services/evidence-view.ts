@@ -3,6 +3,7 @@ import type { EvidenceIngestedEvent } from '../core/events';
 import type { EvidenceRow } from '../adapters/db/evidence-store';
 import type { AnchorRecord } from '../adapters/db/anchor-store';
 import { formatChainTime } from '../core/proof-bundle';
+import type { MediaView } from './media-view';
 
 export type EvidenceStatus = 'pending' | 'anchored';
 
@@ -20,6 +21,8 @@ export interface EvidenceView {
   uploader: { name: string; role: string };
   /** The latest anchored head that contains this record, once there is one. */
   anchor?: AnchorView;
+  /** What the media pipeline found and made (probe, renditions, jobs). */
+  media?: MediaView;
 }
 
 export interface AnchorView {

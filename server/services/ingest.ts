@@ -36,16 +36,22 @@ export interface IngestComponents {
   evidence: EvidenceStore;
   content: ContentStore;
   maxUploadBytes: number;
+  /** Runs inside the transaction that records new evidence (e.g. to enqueue its probe: never lost, never twice). */
+  onRecorded?: (event: EvidenceIngestedEvent) => void;
+  /** Runs after that transaction committed. */
+  afterRecorded?: (event: EvidenceIngestedEvent) => void;
   now?: () => Date;
 }
 
-export function createIngest({ db, log, evidence, content, maxUploadBytes, now = () => new Date() }: IngestComponents) {
+export function createIngest({ db, log, evidence, content, maxUploadBytes, onRecorded, afterRecorded, now = () => new Date() }: IngestComponents) {
   const insertAndAppend = db.transaction((event: EvidenceIngestedEvent): IngestResult => {
     // Checked again inside the transaction: two identical uploads may race.
     const existing = evidence.bySha256(event.sha256);
     if (existing) return { evidence: existing, created: false };
     const { leafIndex } = log.append(event, event.receivedAt);
-    return { evidence: evidence.insert(event, leafIndex), created: true };
+    const inserted = evidence.insert(event, leafIndex);
+    onRecorded?.(event);
+    return { evidence: inserted, created: true };
   });
 
   return async function ingest(request: IngestRequest): Promise<IngestResult> {
@@ -91,7 +97,9 @@ export function createIngest({ db, log, evidence, content, maxUploadBytes, now =
         receivedAt: now().toISOString(),
         uploader: request.uploader,
       };
-      return insertAndAppend(event);
+      const result = insertAndAppend(event);
+      if (result.created) afterRecorded?.(event);
+      return result;
     } catch (error) {
       await staged.discard();
       // Committed and pinned, but no record came of it (the transaction failed):

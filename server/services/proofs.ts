@@ -3,14 +3,14 @@ import { toHex } from '../core/hex';
 import { PROOF_BUNDLE_VERSION, type ProofBundle } from '../core/proof-bundle';
 import type { LogEvent } from '../core/events';
 import type { AnchorStore } from '../adapters/db/anchor-store';
-import type { EvidenceRow } from '../adapters/db/evidence-store';
 import type { LogStore } from '../adapters/db/log-store';
 import { anchorView, isAnchored } from './evidence-view';
 
 export type BundleResult = { status: 'anchored'; bundle: ProofBundle } | { status: 'pending'; leafIndex: number };
 
 export function createProofs({ log, anchors }: { log: LogStore; anchors: AnchorStore }) {
-  return function buildProofBundle(record: EvidenceRow): BundleResult {
+  /** The bundle of any logged record: evidence, its probe, a rendition. */
+  return function buildProofBundle(record: { leafIndex: number; event: string }): BundleResult {
     const head = anchors.latest();
     if (!isAnchored(record, head)) return { status: 'pending', leafIndex: record.leafIndex };
     // The event comes from the evidence record, the leaf hash from the log: an

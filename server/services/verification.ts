@@ -8,7 +8,7 @@ import { computeLeafHash } from '../core/events';
 import { isAppError } from '../core/errors';
 import { toHex } from '../core/hex';
 import { parseProofBundle, type ProofBundle } from '../core/proof-bundle';
-import { verifyProofBundle, type ChainEvidence, type VerificationResult } from '../core/verify';
+import { derivationCheck, verifyProofBundle, type ChainEvidence, type VerificationResult } from '../core/verify';
 import type { ChainAnchor } from '../ports';
 
 export async function observeChain(chain: ChainAnchor, bundle: ProofBundle): Promise<ChainEvidence> {
@@ -45,6 +45,11 @@ export async function verifyBundleOnChain(raw: unknown, chain: ChainAnchor | ((b
     if (!isAppError(error)) throw error;
     return { ok: false, checks: [{ check: 'bundle-format', ok: false, code: error.code, message: error.message }] };
   }
-  const anchor = typeof chain === 'function' ? chain(bundle) : chain;
-  return verifyProofBundle(bundle, { contentSha256, chain: await observeChain(anchor, bundle) });
+  const anchorOf = (b: ProofBundle) => (typeof chain === 'function' ? chain(b) : chain);
+  const result = verifyProofBundle(bundle, { contentSha256, chain: await observeChain(anchorOf(bundle), bundle) });
+  const isDerivation = bundle.event.type === 'evidence.derived' || bundle.derivedFrom !== undefined;
+  if (!isDerivation) return result;
+  const original = bundle.derivedFrom && verifyProofBundle(bundle.derivedFrom, { chain: await observeChain(anchorOf(bundle.derivedFrom), bundle.derivedFrom) });
+  const checks = [...result.checks, derivationCheck(bundle, original)];
+  return { ok: checks.every((c) => c.ok), checks, ...(original ? { derivedFrom: original } : {}) };
 }

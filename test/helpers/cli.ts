@@ -30,11 +30,17 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
 }
 
 /** Starts `custos serve` as a child process and resolves with its URL once it listens. */
-export function spawnServe(dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
+/**
+ * With `processGroup`, the service leads its own process group, so a test can
+ * kill it together with its children (ffmpeg, anvil) the way a crash of the
+ * machine's service unit would: process.kill(-child.pid, 'SIGKILL').
+ */
+export function spawnServe(dataDir: string, env: Record<string, string> = {}, options: { processGroup?: boolean } = {}): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', dataDir], {
       env: { ...process.env, CUSTOS_ANVIL_PORT: '0', CUSTOS_ANCHOR_INTERVAL_MS: '150', CUSTOS_LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
+      detached: options.processGroup ?? false,
     });
     let stderr = '';
     const timer = setTimeout(() => reject(new Error(`custos serve did not start: ${stderr}`)), 60_000);

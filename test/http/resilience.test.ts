@@ -27,12 +27,16 @@ function outageSwitch() {
   return { state, wrap };
 }
 
+// These tests count log leaves, one per upload: the media pipeline (which logs its own
+// events for each upload) is switched off here; test/http/media*.test.ts cover it.
+const NO_MEDIA = { media: { enabled: false } };
+
 describe('resilience', function () {
   describe('when the chain is unreachable, then back (fault injected: chain adapter outage)', () => {
     const outage = outageSwitch();
     let server: TestServer;
     before(async () => {
-      server = await startTestServer({ start: { wrapChain: outage.wrap } });
+      server = await startTestServer({ config: NO_MEDIA, start: { wrapChain: outage.wrap } });
     });
     after(async () => server.stop({ remove: true }));
 
@@ -72,7 +76,7 @@ describe('resilience', function () {
   describe('after a graceful restart', () => {
     it('keeps records, log and anchors, and extends the anchored history consistently', async () => {
       const dataDir = makeDataDir();
-      let server = await startTestServer({ dataDir });
+      let server = await startTestServer({ dataDir, config: NO_MEDIA });
       const before = [];
       for (let i = 0; i < 3; i++) before.push((await upload(server.url, randomBytes(4000), { token: server.adminToken })).body);
       await waitForAnchored(server.url, before[2].id, server.adminToken);
@@ -80,7 +84,7 @@ describe('resilience', function () {
       const contractBefore = (await getJson(`${server.url}/healthz`)).body.chain.contract;
       await server.stop();
 
-      server = await startTestServer({ dataDir });
+      server = await startTestServer({ dataDir, config: NO_MEDIA });
       try {
         expect((await getJson(`${server.url}/healthz`)).body.chain.contract).to.equal(contractBefore);
         const headAfter = (await getJson(`${server.url}/v1/log/head`)).body;
@@ -103,7 +107,7 @@ describe('resilience', function () {
   describe('when the service is killed with SIGKILL during an upload', () => {
     it('leaves no half record, keeps the finished ones, and restarts cleanly (taking over the orphaned chain)', async () => {
       const dataDir = makeDataDir();
-      const { child, url } = await spawnServe(dataDir);
+      const { child, url } = await spawnServe(dataDir, { CUSTOS_MEDIA: 'off' });
       const token = require('node:fs').readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
       let server: TestServer | undefined;
       try {
@@ -120,7 +124,7 @@ describe('resilience', function () {
         expect(await interrupted).to.equal('failed');
         await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
 
-        server = await startTestServer({ dataDir });
+        server = await startTestServer({ dataDir, config: NO_MEDIA });
         const head = (await getJson(`${server.url}/v1/log/head`)).body;
         expect(head.treeSize).to.equal(1);
         const { evidence } = server.custos.components;

@@ -51,4 +51,53 @@ export const MIGRATIONS: readonly string[] = [
     revoked_at TEXT
   );
   `,
+  `
+  -- Durable jobs (media pipeline). One row per (kind, evidence, target): enqueueing twice is a no-op.
+  CREATE TABLE jobs (
+    id           TEXT    PRIMARY KEY,
+    kind         TEXT    NOT NULL,
+    evidence_id  TEXT    NOT NULL REFERENCES evidence (id),
+    target       TEXT    NOT NULL DEFAULT '', -- e.g. the rendition's name
+    state        TEXT    NOT NULL CHECK (state IN ('queued', 'running', 'succeeded', 'failed')),
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    max_attempts INTEGER NOT NULL,
+    run_after    INTEGER NOT NULL, -- ms since the epoch: not before (retry backoff)
+    progress     REAL    NOT NULL DEFAULT 0,
+    last_error   TEXT,
+    created_at   TEXT    NOT NULL,
+    started_at   TEXT,
+    finished_at  TEXT,
+    UNIQUE (kind, evidence_id, target)
+  );
+  CREATE INDEX jobs_ready ON jobs (state, run_after);
+  CREATE INDEX jobs_by_evidence ON jobs (evidence_id);
+
+  -- What ffprobe found in an original (the evidence.probed event, as logged).
+  CREATE TABLE media (
+    evidence_id        TEXT    PRIMARY KEY REFERENCES evidence (id),
+    playable           INTEGER NOT NULL,
+    leaf_index         INTEGER NOT NULL UNIQUE REFERENCES log_leaves (leaf_index),
+    event              TEXT    NOT NULL,
+    -- SHA-256 over the per-stream packet hashes: equal for a pure remux of the same streams.
+    stream_fingerprint TEXT,
+    -- Decoded-content hashes of the original (JSON), computed once by the first rendition that needs them.
+    decoded_hashes     TEXT
+  );
+  CREATE INDEX media_by_fingerprint ON media (stream_fingerprint);
+
+  -- Playback copies and posters derived from an original (the evidence.derived event, as logged).
+  CREATE TABLE renditions (
+    evidence_id TEXT    NOT NULL REFERENCES evidence (id),
+    name        TEXT    NOT NULL,
+    sha256      TEXT    NOT NULL,
+    size        INTEGER NOT NULL,
+    media_type  TEXT    NOT NULL,
+    cid         TEXT    NOT NULL,
+    leaf_index  INTEGER NOT NULL UNIQUE REFERENCES log_leaves (leaf_index),
+    event       TEXT    NOT NULL,
+    created_at  TEXT    NOT NULL,
+    PRIMARY KEY (evidence_id, name)
+  );
+  CREATE INDEX renditions_by_sha256 ON renditions (sha256);
+  `,
 ];

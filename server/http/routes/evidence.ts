@@ -1,13 +1,14 @@
 /** /v1/evidence: upload (streamed), records, content (Range, ETag) and proof bundles. */
-import { Readable } from 'node:stream';
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { AppError } from '../../core/errors';
 import { parseEvidenceMetadata } from '../../core/evidence-metadata';
 import { requireRole } from '../auth';
 import { parseReprDigest } from '../../core/repr-digest';
-import { assertDeclaredLength, parseRange } from '../request-input';
-import { toEvidenceView } from '../../services/evidence-view';
+import { assertDeclaredLength } from '../request-input';
+import { sendStored } from '../send-stored';
+import { toEvidenceView, type EvidenceView } from '../../services/evidence-view';
+import { toMediaView } from '../../services/media-view';
 import type { AppComponents } from '../components';
 import type { EvidenceRow } from '../../adapters/db/evidence-store';
 
@@ -20,6 +21,12 @@ export function evidenceRoutes(c: AppComponents): Router {
   const canUpload = requireRole(c.tokens, 'uploader', 'officer', 'admin');
   const canReadRecords = requireRole(c.tokens, 'uploader', 'officer', 'admin');
   const canReadContent = requireRole(c.tokens, 'officer', 'admin');
+
+  /** The record with its media part (probe, renditions, jobs). */
+  const fullView = (record: EvidenceRow): EvidenceView => ({
+    ...toEvidenceView(record, c.anchors.latest()),
+    media: toMediaView(c.config.media.enabled, c.media.byEvidence(record.id), c.renditions.forEvidence(record.id), c.jobs.forEvidence(record.id)),
+  });
 
   const findRecord = (id: string): EvidenceRow => {
     const record = EVIDENCE_ID.test(id) ? c.evidence.byId(id) : null;
@@ -40,7 +47,7 @@ export function evidenceRoutes(c: AppComponents): Router {
     });
     ctx.status = created ? 201 : 200;
     ctx.set('Location', `/v1/evidence/${evidence.id}`);
-    ctx.body = toEvidenceView(evidence, c.anchors.latest());
+    ctx.body = fullView(evidence);
   });
 
   router.get('/', canReadRecords, (ctx) => {
@@ -50,11 +57,11 @@ export function evidenceRoutes(c: AppComponents): Router {
     }
     const record = c.evidence.bySha256(sha256);
     if (!record) throw new AppError('EVIDENCE_NOT_FOUND', `no evidence with sha256 ${sha256}`);
-    ctx.body = toEvidenceView(record, c.anchors.latest());
+    ctx.body = fullView(record);
   });
 
   router.get('/:id', canReadRecords, (ctx) => {
-    ctx.body = toEvidenceView(findRecord(ctx.params.id), c.anchors.latest());
+    ctx.body = fullView(findRecord(ctx.params.id));
   });
 
   router.get('/:id/proof', canReadRecords, (ctx) => {
@@ -68,27 +75,8 @@ export function evidenceRoutes(c: AppComponents): Router {
     ctx.body = result.bundle;
   });
 
-  router.get('/:id/content', canReadContent, async (ctx) => {
-    const record = findRecord(ctx.params.id);
-    const etag = `"${record.sha256}"`;
-    ctx.set('ETag', etag);
-    ctx.set('Accept-Ranges', 'bytes');
-    ctx.set('Cache-Control', 'private, no-transform');
-    if (ctx.get('If-None-Match') === etag) {
-      ctx.status = 304;
-      return;
-    }
-    const range = parseRangeOrAnswer416(ctx, record.size);
-    ctx.type = record.mediaType;
-    if (range) {
-      ctx.status = 206;
-      ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${record.size}`);
-      ctx.length = range.end - range.start + 1;
-      ctx.body = Readable.from(c.content.get(record.cid, { offset: range.start, length: range.end - range.start + 1 }));
-    } else {
-      ctx.length = record.size;
-      ctx.body = Readable.from(c.content.get(record.cid));
-    }
+  router.get('/:id/content', canReadContent, (ctx) => {
+    sendStored(ctx, c.content, findRecord(ctx.params.id));
   });
 
   return router;
@@ -114,13 +102,4 @@ function parseMediaType(header: string): string {
   if (type === '') return 'application/octet-stream';
   if (!MEDIA_TYPE.test(type)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Content-Type "${type}" is not a media type`);
   return type;
-}
-
-function parseRangeOrAnswer416(ctx: Context, size: number) {
-  try {
-    return parseRange(ctx.get('Range'), size);
-  } catch (error) {
-    ctx.set('Content-Range', `bytes */${size}`);
-    throw error;
-  }
 }

@@ -1,0 +1,63 @@
+/**
+ * /v1/evidence/:id/renditions: playback copies and posters derived from an
+ * original, their bytes (Range, for HTML5 players) and their proof bundles,
+ * which carry the original's bundle (derivedFrom) so that one verification
+ * covers both the copy and what it was made from.
+ */
+import { Router } from '@koa/router';
+import { AppError } from '../../core/errors';
+import { requireRole } from '../auth';
+import { sendStored } from '../send-stored';
+import { toRenditionView } from '../../services/media-view';
+import type { AppComponents } from '../components';
+import type { RenditionRow } from '../../adapters/db/media-store';
+
+const EVIDENCE_ID = /^ev_[0-9a-f-]{36}$/;
+const NAME = /^[a-z][a-z0-9-]{0,31}$/;
+
+export function renditionRoutes(c: AppComponents): Router {
+  const router = new Router({ prefix: '/v1/evidence/:id/renditions' });
+  const canReadRecords = requireRole(c.tokens, 'uploader', 'officer', 'admin');
+  const canReadContent = requireRole(c.tokens, 'officer', 'admin');
+
+  const findEvidence = (id: string) => {
+    const record = EVIDENCE_ID.test(id) ? c.evidence.byId(id) : null;
+    if (!record) throw new AppError('EVIDENCE_NOT_FOUND', `no evidence with id ${id}`);
+    return record;
+  };
+  const findRendition = (id: string, name: string): RenditionRow => {
+    findEvidence(id);
+    const rendition = NAME.test(name) ? c.renditions.get(id, name) : null;
+    if (!rendition) throw new AppError('RENDITION_NOT_FOUND', `evidence ${id} has no rendition "${name}" (yet: see its media.jobs)`);
+    return rendition;
+  };
+
+  router.get('/', canReadRecords, (ctx) => {
+    const record = findEvidence(ctx.params.id);
+    ctx.body = { evidenceId: record.id, renditions: c.renditions.forEvidence(record.id).map(toRenditionView) };
+  });
+
+  router.get('/:name', canReadRecords, (ctx) => {
+    ctx.body = toRenditionView(findRendition(ctx.params.id, ctx.params.name));
+  });
+
+  router.get('/:name/content', canReadContent, (ctx) => {
+    sendStored(ctx, c.content, findRendition(ctx.params.id, ctx.params.name));
+  });
+
+  router.get('/:name/proof', canReadRecords, (ctx) => {
+    const rendition = findRendition(ctx.params.id, ctx.params.name);
+    const built = c.buildProofBundle(rendition);
+    // The original was logged before its rendition, so an anchored rendition has an anchored original.
+    const original = c.buildProofBundle(findEvidence(ctx.params.id));
+    if (built.status === 'pending' || original.status === 'pending') {
+      ctx.status = 202;
+      ctx.set('Retry-After', String(Math.max(1, Math.ceil(c.config.anchorIntervalMs / 1000))));
+      ctx.body = { status: 'pending', leafIndex: rendition.leafIndex, message: 'logged; the proof is ready once the next log head is anchored' };
+      return;
+    }
+    ctx.body = { ...built.bundle, derivedFrom: original.bundle };
+  });
+
+  return router;
+}
