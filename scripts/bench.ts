@@ -25,6 +25,9 @@ import { packageRoot } from '../server/package-root';
 import { sha256OfFile } from '../recorder/source-digest';
 import { uploadRecording } from '../recorder/upload';
 import { id } from 'ethers';
+import { createFfmpegMediaTool, fillRecipe } from '../server/adapters/media';
+import { PLAYBACK } from '../server/adapters/media/recipes';
+import { makeSampleMedia } from './sample-media';
 
 const TREE_HEAD_ANCHORED = id('TreeHeadAnchored(uint64,bytes32,uint64)');
 
@@ -32,6 +35,7 @@ const BYTES = Number(process.env.CUSTOS_BENCH_BYTES ?? 1024 ** 3);
 const LEAVES = Number(process.env.CUSTOS_BENCH_LEAVES ?? 1_000_000);
 const VERIFY_REQUESTS = Number(process.env.CUSTOS_BENCH_VERIFY_REQUESTS ?? 1000);
 const INGEST_RUNS = Number(process.env.CUSTOS_BENCH_INGEST_RUNS ?? 3);
+const MEDIA_SECONDS = Number(process.env.CUSTOS_BENCH_MEDIA_SECONDS ?? 20);
 
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -98,10 +102,12 @@ function diskWriteSeconds(dir: string, size: number): number {
   return elapsed;
 }
 
-function startService(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+function startService(dataDir: string, extraEnv: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'custos.js'), 'serve', '--port', '0', '--data-dir', dataDir], {
-      env: { ...process.env, CUSTOS_ANVIL_PORT: '0', CUSTOS_LOG_LEVEL: 'warn', CUSTOS_ANCHOR_INTERVAL_MS: '500' },
+      // Media off: the 1 GiB file is random bytes whose probe (an export of the whole file) would
+      // compete with the next upload; the media pipeline is measured on its own (benchMedia).
+      env: { ...process.env, CUSTOS_ANVIL_PORT: '0', CUSTOS_LOG_LEVEL: 'warn', CUSTOS_ANCHOR_INTERVAL_MS: '500', CUSTOS_MEDIA: 'off', ...extraEnv },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -262,12 +268,79 @@ function benchProofs(work: string) {
   return { leaves: size, inclusion, consistency, root };
 }
 
+/**
+ * The media pipeline on a synthetic 1080p30 body-camera clip: the playback
+ * transcode run by the service (job runner, spawn wrapper with progress
+ * parsing, input exported from the content store) against the same recipe
+ * run directly with the same ffmpeg, measured before and after the service
+ * run (their mean is the baseline, so drift on a shared VM cancels out).
+ * Also the probe job's cost per upload (export + ffprobe + packet hashes).
+ */
+async function benchMedia(work: string) {
+  const dir = join(work, 'media');
+  process.stderr.write(`bench: making a ${MEDIA_SECONDS} s 1080p30 sample clip…\n`);
+  const sample = await makeSampleMedia(undefined, dir, { seconds: MEDIA_SECONDS, size: '1920x1080' });
+  const tool = await createFfmpegMediaTool();
+  process.stderr.write('bench: transcoding directly…\n');
+  const directBefore = await directFfmpeg(tool.info.ffmpegPath, fillRecipe(PLAYBACK.args, sample.mp4, join(dir, 'direct.mp4')));
+
+  const dataDir = join(work, 'media-data');
+  const { child, url } = await startService(dataDir, { CUSTOS_MEDIA: 'on', CUSTOS_JOB_CONCURRENCY: '1' });
+  let jobs: any[];
+  try {
+    const token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
+    process.stderr.write('bench: transcoding through the service…\n');
+    const uploaded = await uploadRecording({ server: url, token, file: sample.mp4, mediaType: 'video/mp4', metadata: { deviceId: 'BENCH-1', officerId: 'bench', recordedAt: new Date().toISOString() } });
+    for (;;) {
+      const record = await json(`${url}/v1/evidence/${uploaded.record.id}`, { headers: { authorization: `Bearer ${token}` } });
+      jobs = record.media?.jobs ?? [];
+      const failed = jobs.find((j) => j.state === 'failed');
+      if (failed) throw new Error(`media job failed: ${failed.lastError}`);
+      if (jobs.length === 3 && jobs.every((j) => j.state === 'succeeded')) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+  process.stderr.write('bench: transcoding directly again…\n');
+  const directAfter = await directFfmpeg(tool.info.ffmpegPath, fillRecipe(PLAYBACK.args, sample.mp4, join(dir, 'direct.mp4')));
+
+  const directSeconds = (directBefore + directAfter) / 2;
+  const playback = jobs.find((j) => j.target === 'playback');
+  const probe = jobs.find((j) => j.kind === 'probe');
+  const jobSeconds = (job: any) => (Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000;
+  return {
+    ffmpeg: tool.info.ffmpegVersion,
+    clipSeconds: MEDIA_SECONDS,
+    directSeconds: { before: directBefore, after: directAfter, mean: directSeconds },
+    serviceTranscodeSeconds: playback.steps.transcode / 1000,
+    transcodeRatio: playback.steps.transcode / 1000 / directSeconds,
+    playbackJobSeconds: jobSeconds(playback),
+    playbackJobRatio: jobSeconds(playback) / directSeconds,
+    playbackSteps: playback.steps,
+    probeJobSeconds: jobSeconds(probe),
+    probeSteps: probe.steps,
+  };
+}
+
+/** ffmpeg run the way an operator would, outside the service: spawn, wait, nothing else. */
+function directFfmpeg(ffmpegPath: string, args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(ffmpegPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(seconds(start)) : reject(new Error(`ffmpeg exited with ${code}`))));
+  });
+}
+
 async function main() {
   const work = mkdtempSync(join(tmpdir(), 'custos-bench-'));
   try {
     const proofs = benchProofs(work);
     const service = await benchService(work);
-    const results = { measuredAt: new Date().toISOString(), ...service, proofs };
+    const media = await benchMedia(work);
+    const results = { measuredAt: new Date().toISOString(), ...service, proofs, media };
     const out = join(packageRoot(), 'bench-results');
     mkdirSync(out, { recursive: true });
     writeFileSync(join(out, 'latest.json'), JSON.stringify(results, null, 2));
@@ -285,6 +358,12 @@ async function main() {
     console.log(`  root @ ${proofs.leaves}                   mean ${f(proofs.root.meanMs, 3)} ms`);
     console.log(`  POST /v1/verify x${verify.requests}            p50 ${f(verify.p50Ms, 2)} ms, p99 ${f(verify.p99Ms, 2)} ms`);
     console.log(`  gas per anchor                  ${gas.map((g) => `size ${g.treeSize}: ${g.gasUsed}`).join(', ')}`);
+    const f0 = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+    console.log(`  transcode ${media.clipSeconds} s 1080p30 → 720p   direct ${f(media.directSeconds.mean, 2)} s (${f(media.directSeconds.before, 2)} / ${f(media.directSeconds.after, 2)}), through the service ${f(media.serviceTranscodeSeconds, 2)} s`);
+    console.log(`  transcode service / direct      ${f(media.transcodeRatio, 3)}   (target <= 1.05)`);
+    console.log(`  whole playback job / direct     ${f(media.playbackJobRatio, 2)}   (${Object.entries(media.playbackSteps).map(([k, v]) => `${k} ${f0(v as number)}`).join(', ')})`);
+    console.log(`  probe per upload                ${f(media.probeJobSeconds, 2)} s   (${Object.entries(media.probeSteps).map(([k, v]) => `${k} ${f0(v as number)}`).join(', ')})`);
+    console.log(`  (${media.ffmpeg})`);
     console.log(`  (full results: bench-results/latest.json)`);
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -17,6 +17,8 @@ export interface JobView {
   lastError?: string;
   /** When a queued job that failed before runs again. */
   retryAt?: string;
+  /** Milliseconds per step (export, transcode, hashes, store...) of the attempt that succeeded. */
+  steps?: Record<string, number>;
   createdAt: string;
   startedAt?: string;
   finishedAt?: string;
@@ -55,6 +57,7 @@ export function toJobView(job: JobRow): JobView {
     maxAttempts: job.maxAttempts,
     ...(job.lastError ? { lastError: job.lastError } : {}),
     ...(job.state === 'queued' && job.attempts > 0 ? { retryAt: new Date(job.runAfter).toISOString() } : {}),
+    ...(job.steps ? { steps: job.steps } : {}),
     createdAt: job.createdAt,
     ...(job.startedAt ? { startedAt: job.startedAt } : {}),
     ...(job.finishedAt ? { finishedAt: job.finishedAt } : {}),

@@ -7,7 +7,7 @@ import { getJson, makeDataDir, startTestServer, upload, waitForAnchored, type Te
 
 describe('custos CLI', () => {
   describe('--help and usage errors', () => {
-    for (const command of ['serve', 'verify', 'token', 'log', 'deploy']) {
+    for (const command of ['serve', 'verify', 'token', 'log', 'deploy', 'rederive']) {
       it(`custos ${command} --help prints usage and exits 0`, async () => {
         const res = await runCli([command, '--help']);
         expect(res.code).to.equal(0);

@@ -167,6 +167,18 @@ describe('job runner (SQLite queue)', () => {
     expect(jobs.list({ limit: 1 })[0].progress).to.equal(1);
   });
 
+  it('records the time of each named step of the attempt that succeeded', async () => {
+    enqueue('timed');
+    await start(async (_job, { step }) => {
+      await step('wait', () => new Promise((r) => setTimeout(r, 30)));
+      expect(await step('compute', async () => 42)).to.equal(42);
+    }).start();
+    await until(() => jobs.counts().succeeded === 1);
+    const { steps } = jobs.list({ limit: 1 })[0];
+    expect(Object.keys(steps!)).to.deep.equal(['wait', 'compute']);
+    expect(steps!.wait).to.be.at.least(25);
+  });
+
   it('a job of an unknown kind fails with a readable error instead of hanging', async () => {
     addEvidenceOnce('odd');
     db.transaction(() => jobs.enqueue('no-such-kind', 'odd', '', { maxAttempts: 1, now: new Date() }))();

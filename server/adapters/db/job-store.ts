@@ -25,6 +25,8 @@ export interface JobRow {
   /** 0..1 */
   progress: number;
   lastError: string | null;
+  /** Milliseconds per named step of the attempt that succeeded. */
+  steps: Record<string, number> | null;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
@@ -41,6 +43,7 @@ interface Row {
   run_after: number;
   progress: number;
   last_error: string | null;
+  steps: string | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -57,6 +60,7 @@ const toJob = (row: Row): JobRow => ({
   runAfter: row.run_after,
   progress: row.progress,
   lastError: row.last_error,
+  steps: row.steps === null ? null : (JSON.parse(row.steps) as Record<string, number>),
   createdAt: row.created_at,
   startedAt: row.started_at,
   finishedAt: row.finished_at,
@@ -76,7 +80,7 @@ export class JobStore {
   private readonly claimStmt: Statement<[string, number], Row>;
   private readonly nextRunAfterStmt: Statement<[], { next: number | null }>;
   private readonly progressStmt: Statement<[number, string]>;
-  private readonly succeedStmt: Statement<[string, string]>;
+  private readonly succeedStmt: Statement<[string, string | null, string]>;
   private readonly retryStmt: Statement<[number, string, string]>;
   private readonly failStmt: Statement<[string, string, string]>;
   private readonly releaseStmt: Statement<[string]>;
@@ -97,7 +101,7 @@ export class JobStore {
     );
     this.nextRunAfterStmt = db.prepare("SELECT min(run_after) AS next FROM jobs WHERE state = 'queued'");
     this.progressStmt = db.prepare("UPDATE jobs SET progress = ? WHERE id = ? AND state = 'running'");
-    this.succeedStmt = db.prepare("UPDATE jobs SET state = 'succeeded', progress = 1, last_error = NULL, finished_at = ? WHERE id = ?");
+    this.succeedStmt = db.prepare("UPDATE jobs SET state = 'succeeded', progress = 1, last_error = NULL, finished_at = ?, steps = ? WHERE id = ?");
     this.retryStmt = db.prepare("UPDATE jobs SET state = 'queued', run_after = ?, last_error = ? WHERE id = ?");
     this.failStmt = db.prepare("UPDATE jobs SET state = 'failed', last_error = ?, finished_at = ? WHERE id = ?");
     // A job given back unfinished (shutdown): its attempt does not count.
@@ -161,8 +165,8 @@ export class JobStore {
     this.progressStmt.run(Math.max(0, Math.min(1, fraction)), id);
   }
 
-  succeed(id: string, now: Date): void {
-    this.succeedStmt.run(now.toISOString(), id);
+  succeed(id: string, now: Date, steps?: Record<string, number>): void {
+    this.succeedStmt.run(now.toISOString(), steps && Object.keys(steps).length > 0 ? JSON.stringify(steps) : null, id);
   }
 
   retryLater(id: string, runAfter: number, error: string): void {

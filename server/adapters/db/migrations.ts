@@ -64,6 +64,7 @@ export const MIGRATIONS: readonly string[] = [
     run_after    INTEGER NOT NULL, -- ms since the epoch: not before (retry backoff)
     progress     REAL    NOT NULL DEFAULT 0,
     last_error   TEXT,
+    steps        TEXT,             -- JSON: ms per step of the attempt that succeeded (where the time went)
     created_at   TEXT    NOT NULL,
     started_at   TEXT,
     finished_at  TEXT,

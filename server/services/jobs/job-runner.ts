@@ -19,6 +19,8 @@ export interface JobContext {
   progress(fraction: number): void;
   /** A fresh directory for this attempt, removed afterwards. */
   workDir: string;
+  /** Runs one named step and records how long it took (shown with the job: where the time went). */
+  step<T>(name: string, work: () => Promise<T>): Promise<T>;
 }
 
 export type JobHandler = (job: JobRow, context: JobContext) => Promise<void>;
@@ -111,6 +113,15 @@ export class JobRunner {
       lastWrite = at;
       jobs.setProgress(job.id, fraction);
     };
+    const steps: Record<string, number> = {};
+    const step = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+      const started = performance.now();
+      try {
+        return await work();
+      } finally {
+        steps[name] = Math.round((steps[name] ?? 0) + performance.now() - started);
+      }
+    };
     try {
       const handler = handlers[job.kind];
       if (!handler) throw new Error(`no handler for jobs of kind "${job.kind}"`);
@@ -118,8 +129,8 @@ export class JobRunner {
       await mkdir(workDir, { recursive: true });
       signal.throwIfAborted(); // stopped while the work directory was being made
       log.debug('job started');
-      await handler(job, { signal, progress, workDir });
-      jobs.succeed(job.id, this.now());
+      await handler(job, { signal, progress, workDir, step });
+      jobs.succeed(job.id, this.now(), steps);
       log.info('job done');
     } catch (error) {
       if (this.stopping) {

@@ -70,10 +70,10 @@ export function createMediaJobs(c: MediaJobComponents): Record<string, JobHandle
     if (c.media.byEvidence(job.evidenceId)) return;
     const record = findEvidence(job);
     const original = join(context.workDir, 'original');
-    await exportVerified(c.content, record, original, context.signal);
+    await context.step('export', () => exportVerified(c.content, record, original, context.signal));
     context.progress(0.3);
-    const probed = await c.tool.probe(original);
-    const packetHashes = probed.playable ? await c.tool.packetHashes(original, probed.info) : undefined;
+    const probed = await context.step('probe', () => c.tool.probe(original));
+    const packetHashes = probed.playable ? await context.step('packetHashes', () => c.tool.packetHashes(original, probed.info)) : undefined;
     const event: EvidenceProbedEvent = {
       version: EVENT_VERSION,
       type: 'evidence.probed',
@@ -99,26 +99,31 @@ export function createMediaJobs(c: MediaJobComponents): Record<string, JobHandle
 
     const original = join(context.workDir, 'original');
     const output = join(context.workDir, `${recipe.name}.${recipe.extension}`);
-    await exportVerified(c.content, record, original, context.signal);
+    await context.step('export', () => exportVerified(c.content, record, original, context.signal));
     context.progress(0.05);
-    await c.tool.runFfmpeg(fillRecipe(recipe.args, original, output), {
-      timeoutMs: c.transcodeTimeoutMs,
-      durationSeconds: info.durationSeconds,
-      onProgress: (fraction) => context.progress(0.05 + 0.75 * fraction),
-      signal: context.signal,
-    });
+    await context.step('transcode', () =>
+      c.tool.runFfmpeg(fillRecipe(recipe.args, original, output), {
+        timeoutMs: c.transcodeTimeoutMs,
+        durationSeconds: info.durationSeconds,
+        onProgress: (fraction) => context.progress(0.05 + 0.75 * fraction),
+        signal: context.signal,
+      }),
+    );
     context.progress(0.8);
-    const decodedHashes = recipe.decodedHashes ? await decodedHashesOf(media!, info, original, output, context) : undefined;
+    const decodedHashes = recipe.decodedHashes ? await context.step('decodedHashes', () => decodedHashesOf(media!, info, original, output, context)) : undefined;
     context.progress(0.95);
 
-    const staged = await c.content.put(createReadStream(output));
-    try {
-      await staged.commit();
-    } catch (error) {
-      await staged.discard();
-      throw error;
-    }
-    await c.content.pin(staged.cid);
+    const staged = await context.step('store', async () => {
+      const staged = await c.content.put(createReadStream(output));
+      try {
+        await staged.commit();
+      } catch (error) {
+        await staged.discard();
+        throw error;
+      }
+      await c.content.pin(staged.cid);
+      return staged;
+    });
     const event: EvidenceDerivedEvent = {
       version: EVENT_VERSION,
       type: 'evidence.derived',
