@@ -215,6 +215,14 @@ describe('media pipeline through the API (real ffmpeg, IPFS, chain)', function (
     expect(record.media.jobs).to.have.length(1);
   });
 
+  it('reports the media tools and the job counts in /healthz', async () => {
+    const { body } = await getJson(`${server.url}/healthz`);
+    expect(body.media).to.include({ ok: true, enabled: true });
+    expect(body.media.ffmpeg).to.match(/^ffmpeg version /);
+    expect(['system', 'npm', 'config']).to.include(body.media.source);
+    expect(body.media.jobs.succeeded).to.be.greaterThan(0);
+  });
+
   it('answers 404 RENDITION_NOT_FOUND for a rendition that does not exist', async () => {
     const uploaded = (await upload(server.url, randomBytes(1000), { token: server.adminToken })).body;
     const res = await getJson(`${server.url}/v1/evidence/${uploaded.id}/renditions/playback`, server.adminToken);

@@ -20,11 +20,19 @@ export function healthRoutes(c: AppComponents): Router {
     const anchorer = c.anchorer.status();
     const chain = await probeChain(c);
     const ok = database.ok && ipfs.ok && chain.ok && anchorer.fork === undefined;
+    // Media is reported, not required: evidence is taken and anchored without it (probes wait).
+    const tool = c.mediaTool?.info;
+    const media = !c.config.media.enabled
+      ? { ok: true, enabled: false }
+      : tool
+        ? { ok: true, enabled: true, source: tool.source, ffmpeg: tool.ffmpegVersion, ffprobe: tool.ffprobeVersion, jobs: c.jobs.counts() }
+        : { ok: false, enabled: true, error: 'no usable ffmpeg/ffprobe: media jobs are waiting', jobs: c.jobs.counts() };
     ctx.status = ok ? 200 : 503;
     ctx.body = {
       status: ok ? 'ok' : 'degraded',
       database,
       ipfs,
+      media,
       chain: {
         ...chain,
         anchorer: {

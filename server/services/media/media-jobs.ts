@@ -139,7 +139,13 @@ export function createMediaJobs(c: MediaJobComponents): Record<string, JobHandle
       ...(decodedHashes ? { decodedHashes } : {}),
       derivedAt: now().toISOString(),
     };
-    recordRendition(event);
+    try {
+      recordRendition(event);
+    } catch (error) {
+      // Stored and pinned, but not recorded: unpin unless other records hold the same bytes (a retry stores them again).
+      if (!c.renditions.bySha256(staged.sha256) && !c.evidence.bySha256(staged.sha256)) await c.content.unpin(staged.cid).catch(() => undefined);
+      throw error;
+    }
   }
 
   /** The original's decoded hashes are computed once and reused by every rendition of it. */
