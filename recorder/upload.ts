@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises';
 import { request } from 'node:http';
 import { request as requestTls } from 'node:https';
 import { reprDigestHeader, sha256OfFile } from './source-digest';
+import { signAsDevice } from '../server/core/device-signature';
 
 /** How long to wait for `100 Continue` before sending the body anyway. */
 const CONTINUE_TIMEOUT_MS = 1000;
@@ -31,6 +32,8 @@ export interface UploadRecordingOptions {
   mediaType?: string;
   /** The SHA-256 (hex) if the device already computed it while recording; computed here otherwise. */
   sha256?: string;
+  /** The device's Ed25519 private key (PKCS#8 PEM, from `custos-recorder keygen`): signs (sha256, metadata). */
+  deviceKey?: string;
 }
 
 export interface UploadResult {
@@ -63,6 +66,7 @@ export async function uploadRecording(options: UploadRecordingOptions): Promise<
         'content-length': size,
         'custos-metadata': JSON.stringify(options.metadata),
         'repr-digest': reprDigestHeader(sha256),
+        ...(options.deviceKey ? { 'custos-device-signature': signAsDevice(options.deviceKey, sha256, options.metadata) } : {}),
         // Ask before sending: a refused upload (bad token, bad metadata, too
         // large) is answered before a byte of the recording goes out.
         expect: '100-continue',

@@ -43,10 +43,14 @@ export interface Config {
   /** Longest wait between anchoring retries while the chain is failing. */
   anchorMaxBackoffMs: number;
   maxUploadBytes: number;
+  /** An unfinished resumable (tus) upload is deleted this long after its creation or last PATCH. */
+  uploadExpiryMs: number;
   maxMetadataBytes: number;
   maxJsonBodyBytes: number;
   logPageSize: number;
   logLevel: LogLevel;
+  /** Token roles whose uploads must carry a registered device's signature (default: uploader, i.e. docks and recorders). */
+  requireDeviceSignatureFor: readonly string[];
   chain: ChainConfig;
   media: MediaConfig;
   jobs: JobsConfig;
@@ -63,6 +67,7 @@ export const ENV = {
   anchorIntervalMs: 'CUSTOS_ANCHOR_INTERVAL_MS',
   anchorMaxBackoffMs: 'CUSTOS_ANCHOR_MAX_BACKOFF_MS',
   maxUploadBytes: 'CUSTOS_MAX_UPLOAD_BYTES',
+  uploadExpiryMs: 'CUSTOS_UPLOAD_EXPIRY_MS',
   maxMetadataBytes: 'CUSTOS_MAX_METADATA_BYTES',
   maxJsonBodyBytes: 'CUSTOS_MAX_JSON_BODY_BYTES',
   logPageSize: 'CUSTOS_LOG_PAGE_SIZE',
@@ -72,6 +77,7 @@ export const ENV = {
   anchorerKeyFile: 'CUSTOS_ANCHORER_KEY_FILE',
   embeddedPort: 'CUSTOS_ANVIL_PORT',
   rpcTimeoutMs: 'CUSTOS_CHAIN_RPC_TIMEOUT_MS',
+  requireDeviceSignatureFor: 'CUSTOS_REQUIRE_DEVICE_SIGNATURE',
   mediaEnabled: 'CUSTOS_MEDIA',
   ffmpegPath: 'CUSTOS_FFMPEG_PATH',
   ffprobePath: 'CUSTOS_FFPROBE_PATH',
@@ -116,6 +122,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     ...overrides.chain,
   };
 
+  const signatureRoles = (str(ENV.requireDeviceSignatureFor) ?? 'uploader').split(',').map((r) => r.trim()).filter((r) => r !== '' && r !== 'none');
+  for (const role of signatureRoles) {
+    if (!['admin', 'officer', 'uploader'].includes(role)) problems.push(`${ENV.requireDeviceSignatureFor} lists roles (admin, officer, uploader) or "none", not "${role}"`);
+  }
+
   const mediaSwitch = str(ENV.mediaEnabled) ?? 'on';
   if (!['on', 'off'].includes(mediaSwitch)) problems.push(`${ENV.mediaEnabled} must be "on" or "off"`);
   const media: MediaConfig = {
@@ -143,10 +154,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     anchorIntervalMs: int(ENV.anchorIntervalMs, 2000, 50, 86_400_000),
     anchorMaxBackoffMs: int(ENV.anchorMaxBackoffMs, 60_000, 100, 86_400_000),
     maxUploadBytes: int(ENV.maxUploadBytes, 64 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
+    uploadExpiryMs: int(ENV.uploadExpiryMs, 24 * 3_600_000, 1000, 30 * 86_400_000),
     maxMetadataBytes: int(ENV.maxMetadataBytes, 16 * 1024, 256, 1024 * 1024),
     maxJsonBodyBytes: int(ENV.maxJsonBodyBytes, 1024 * 1024, 1024, 64 * 1024 * 1024),
     logPageSize: int(ENV.logPageSize, 1000, 1, 100_000),
     logLevel,
+    requireDeviceSignatureFor: signatureRoles,
     ...overrides,
     chain,
     media,

@@ -25,6 +25,11 @@ import { createEthersChainAnchor } from './adapters/chain/ethers-chain-anchor';
 import { startEmbeddedChain } from './adapters/chain/embedded-chain';
 import { acquireDataDirLock } from './data-dir-lock';
 import { JobStore } from './adapters/db/job-store';
+import { UploadStore } from './adapters/uploads/upload-store';
+import { DeviceStore } from './adapters/db/device-store';
+import { RecordingStore } from './adapters/db/recording-store';
+import { createRecordings } from './services/recordings';
+import { checkDeviceSignature, createDeviceRegistry } from './services/devices';
 import { MediaStore, RenditionStore } from './adapters/db/media-store';
 import { createFfmpegMediaTool } from './adapters/media';
 import { Anchorer } from './services/anchorer';
@@ -58,6 +63,8 @@ export const dataPaths = (dataDir: string) => ({
   lock: join(dataDir, 'custos.lock'),
   /** Scratch space of running jobs; emptied at start-up. */
   work: join(dataDir, 'work'),
+  /** Resumable (tus) uploads in flight: <id>.part + <id>.json. */
+  uploads: join(dataDir, 'uploads'),
 });
 
 export async function startCustos(config: Readonly<Config>, options: StartOptions = {}): Promise<Custos> {
@@ -109,6 +116,8 @@ export async function startCustos(config: Readonly<Config>, options: StartOption
 
     const evidence = new EvidenceStore(db);
     const jobs = new JobStore(db);
+    const devices = new DeviceStore(db);
+    const recordings = new RecordingStore(db);
     const media = new MediaStore(db);
     const renditions = new RenditionStore(db);
     const mediaTool = config.media.enabled ? await loadMediaTool(config, logger) : undefined;
@@ -140,6 +149,12 @@ export async function startCustos(config: Readonly<Config>, options: StartOption
       closers.push(() => started.stop());
     }
 
+    const uploads = new UploadStore(paths.uploads, config.uploadExpiryMs);
+    await uploads.init();
+    await uploads.sweep();
+    const sweepFailed = (error: unknown) => logger.warn('sweeping expired uploads failed', { component: 'uploads', ...describeError(error) });
+    closers.push(uploads.startSweeping(Math.min(config.uploadExpiryMs, 10 * 60_000), sweepFailed));
+
     const components: AppComponents = {
       config,
       db,
@@ -155,12 +170,28 @@ export async function startCustos(config: Readonly<Config>, options: StartOption
       renditions,
       mediaTool,
       jobRunner: runner,
+      uploads,
+      devices,
+      deviceRegistry: createDeviceRegistry({ db, log, devices }),
+      recordings,
+      recordingService: createRecordings({
+        db,
+        log,
+        recordings,
+        devices,
+        anchors,
+        content,
+        chain,
+        requireSignatureFor: config.requireDeviceSignatureFor,
+        maxSegmentBytes: config.maxUploadBytes,
+      }),
       ingest: createIngest({
         db,
         log,
         evidence,
         content,
         maxUploadBytes: config.maxUploadBytes,
+        checkSignature: (request) => checkDeviceSignature(devices, config.requireDeviceSignatureFor, request),
         // Enqueued even without a usable ffmpeg: the probe then waits for one, it is never skipped.
         onRecorded: config.media.enabled ? (event) => enqueueProbe(jobs, event, config.jobs.maxAttempts) : undefined,
         afterRecorded: () => runner?.wake(),

@@ -8,6 +8,7 @@ import { tokenCommand } from './commands/token';
 import { logCommand } from './commands/log';
 import { deployCommand } from './commands/deploy';
 import { rederiveCommand } from './commands/rederive';
+import { deviceCommand } from './commands/device';
 
 const HELP = `Usage: custos <command> [options]
 
@@ -15,6 +16,7 @@ Commands:
   serve    run the evidence service (embedded chain, IPFS and database)
   verify   verify a file and its proof bundle against the chain, without the server
   token    mint bearer tokens (custos token create --role R --name N)
+  device   register or revoke a recorder's signing key (custos device register --id ID --public-key FILE)
   log      show the log head (custos log head)
   deploy   deploy the anchoring contract to an EVM chain
   rederive re-run an evidence's recorded transcodes and check they reproduce its renditions
@@ -28,6 +30,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   log: logCommand,
   deploy: deployCommand,
   rederive: rederiveCommand,
+  device: deviceCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -7,14 +7,17 @@ import { AppError } from './errors';
 import { canonicalBytes } from './jcs';
 import { hashLeaf, type Hash } from './hash';
 import { evidenceMetadataSchema } from './evidence-metadata';
+import { actorSchema } from './actor';
+import { deviceSignatureSchema } from './device-signature';
+import { recordingSealedEventSchema, recordingStartedEventSchema, segmentRecordedEventSchema } from './recording-events';
+import { deviceRegisteredEventSchema, deviceRevokedEventSchema, type DeviceRegisteredEvent, type DeviceRevokedEvent } from './device-events';
 import { evidenceDerivedEventSchema, evidenceProbedEventSchema, type EvidenceDerivedEvent, type EvidenceProbedEvent } from './media-events';
 
 export const EVENT_VERSION = 'custos.event/v1';
 
 const hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters');
 
-export const actorSchema = z.object({ tokenId: z.string().min(1), name: z.string().min(1), role: z.string().min(1) }).strict();
-export type Actor = z.infer<typeof actorSchema>;
+export { actorSchema, type Actor } from './actor';
 
 export const evidenceIngestedEventSchema = z
   .object({
@@ -29,6 +32,8 @@ export const evidenceIngestedEventSchema = z
     metadata: evidenceMetadataSchema,
     receivedAt: z.iso.datetime({ offset: true }),
     uploader: actorSchema,
+    /** The recorder's signature over (sha256, metadata); absent for an unsigned (manual) upload. */
+    deviceSignature: deviceSignatureSchema.optional(),
   })
   .strict();
 
@@ -39,13 +44,18 @@ export type EvidenceIngestedEvent = z.infer<typeof evidenceIngestedEventSchema>;
  * know a type can still check its inclusion, so unknown types are accepted here
  * as long as they carry a version and a type.
  */
-export type LogEvent = EvidenceIngestedEvent | EvidenceProbedEvent | EvidenceDerivedEvent | ({ version: string; type: string } & Record<string, unknown>);
+export type LogEvent = EvidenceIngestedEvent | EvidenceProbedEvent | EvidenceDerivedEvent | DeviceRegisteredEvent | DeviceRevokedEvent | ({ version: string; type: string } & Record<string, unknown>);
 
 /** Event types whose shape is checked; others only need a version and a type. */
 const KNOWN_EVENTS: Record<string, z.ZodType | undefined> = {
   'evidence.ingested': evidenceIngestedEventSchema,
   'evidence.probed': evidenceProbedEventSchema,
   'evidence.derived': evidenceDerivedEventSchema,
+  'device.registered': deviceRegisteredEventSchema,
+  'device.revoked': deviceRevokedEventSchema,
+  'recording.started': recordingStartedEventSchema,
+  'segment.recorded': segmentRecordedEventSchema,
+  'recording.sealed': recordingSealedEventSchema,
 };
 
 export function parseLogEvent(value: unknown): LogEvent {

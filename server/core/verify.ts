@@ -5,7 +5,8 @@
  * decides. `ok` is true only if every check passed.
  */
 import { bytesEqual, parseHash, toHex } from './hex';
-import { computeLeafHash } from './events';
+import { computeLeafHash, type EvidenceIngestedEvent } from './events';
+import { keyId, verifyDeviceSignature } from './device-signature';
 import { formatChainTime, type ProofBundle } from './proof-bundle';
 import { verifyInclusion } from './merkle';
 
@@ -20,7 +21,14 @@ export type CheckName =
   | 'anchor-transaction'
   | 'chain-inclusion'
   | 'derived-from'
-  | 'same-streams';
+  | 'same-streams'
+  | 'device-signature'
+  | 'segment-order'
+  | 'segment-chain'
+  | 'segment-signature'
+  | 'segment-content'
+  | 'segment-anchor'
+  | 'seal';
 
 export interface Check {
   check: CheckName;
@@ -84,11 +92,26 @@ export function derivationCheck(bundle: ProofBundle, original: VerificationResul
   return pass('derived-from', `made from evidence ${evidenceId} (sha256 ${sha256}), whose own proof verifies`);
 }
 
-function pass(check: CheckName, message: string): Check {
+/**
+ * The recorder's signature inside an ingest event, over the event's own sha256
+ * and metadata. It shows which key signed at the source; that the key belongs
+ * to the device is shown by the device.registered event in the same log.
+ * An unsigned upload (an officer's manual upload) passes, and says so.
+ */
+export function deviceSignatureCheck(event: EvidenceIngestedEvent): Check {
+  const signature = event.deviceSignature;
+  if (!signature) return pass('device-signature', `not signed by a device: a manual upload by ${event.uploader.role} "${event.uploader.name}"`);
+  const key = keyId(signature.publicKey);
+  return verifyDeviceSignature(signature, event.sha256, event.metadata)
+    ? pass('device-signature', `signed at the source by device ${event.metadata.deviceId} (ed25519 key ${key})`)
+    : failed('device-signature', 'DEVICE_SIGNATURE_INVALID', `the signature does not verify with device ${event.metadata.deviceId}'s key ${key} over this sha256 and metadata`);
+}
+
+export function pass(check: CheckName, message: string): Check {
   return { check, ok: true, message };
 }
 
-function failed(check: CheckName, code: string, message: string, expected?: string, found?: string): Check {
+export function failed(check: CheckName, code: string, message: string, expected?: string, found?: string): Check {
   return { check, ok: false, code, message, ...(expected !== undefined ? { expected } : {}), ...(found !== undefined ? { found } : {}) };
 }
 
@@ -107,10 +130,13 @@ export function verifyProofBundle(bundle: ProofBundle, input: VerifyBundleInput)
   const checks: Check[] = [pass('bundle-format', `${bundle.version} bundle for leaf ${bundle.leafIndex} of ${bundle.treeSize}`)];
 
   if (input.contentSha256 !== undefined) {
-    const recorded = typeof bundle.event.sha256 === 'string' ? bundle.event.sha256 : undefined;
+    const { sha256 } = bundle.event as { sha256?: unknown };
+    const recorded = typeof sha256 === 'string' ? sha256 : undefined;
     if (recorded === undefined) checks.push(failed('content-hash', 'NO_CONTENT_HASH', `a ${bundle.event.type} event records no file hash`));
     else checks.push(contentHashCheck(recorded, input.contentSha256));
   }
+
+  if (bundle.event.type === 'evidence.ingested') checks.push(deviceSignatureCheck(bundle.event as EvidenceIngestedEvent));
 
   // The leaf is recomputed from the event; the bundle's own leafHash is only compared, never trusted.
   const leafHash = computeLeafHash(bundle.event);

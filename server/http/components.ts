@@ -2,8 +2,13 @@
 import type { Config } from '../config';
 import type { ChainAnchor, ContentStore, MediaTool } from '../ports';
 import type { JobStore } from '../adapters/db/job-store';
+import type { UploadStore } from '../adapters/uploads/upload-store';
 import type { MediaStore, RenditionStore } from '../adapters/db/media-store';
 import type { JobRunner } from '../services/jobs/job-runner';
+import type { DeviceStore } from '../adapters/db/device-store';
+import type { DeviceRegistry } from '../services/devices';
+import type { RecordingStore } from '../adapters/db/recording-store';
+import type { Recordings } from '../services/recordings';
 import type { AnchorStore } from '../adapters/db/anchor-store';
 import type { EvidenceStore } from '../adapters/db/evidence-store';
 import type { LogStore } from '../adapters/db/log-store';
@@ -30,6 +35,12 @@ export interface AppComponents {
   /** Absent when media processing is off or no ffmpeg could be found. */
   mediaTool?: MediaTool;
   jobRunner?: JobRunner;
+  devices: DeviceStore;
+  deviceRegistry: DeviceRegistry;
+  recordings: RecordingStore;
+  recordingService: Recordings;
+  /** Resumable (tus) uploads in flight, under <dataDir>/uploads. */
+  uploads: UploadStore;
   ingest: Ingest;
   buildProofBundle: BuildProofBundle;
   logger: Logger;

@@ -3,6 +3,7 @@ import type { EvidenceIngestedEvent } from '../core/events';
 import type { EvidenceRow } from '../adapters/db/evidence-store';
 import type { AnchorRecord } from '../adapters/db/anchor-store';
 import { formatChainTime } from '../core/proof-bundle';
+import { keyId } from '../core/device-signature';
 import type { MediaView } from './media-view';
 
 export type EvidenceStatus = 'pending' | 'anchored';
@@ -19,6 +20,9 @@ export interface EvidenceView {
   metadata: EvidenceIngestedEvent['metadata'];
   receivedAt: string;
   uploader: { name: string; role: string };
+  /** Signed at the source by a registered recorder, or a manual (unsigned) upload. */
+  signed: boolean;
+  device?: { deviceId: string; keyId: string };
   /** The latest anchored head that contains this record, once there is one. */
   anchor?: AnchorView;
   /** What the media pipeline found and made (probe, renditions, jobs). */
@@ -66,6 +70,8 @@ export function toEvidenceView(row: EvidenceRow, latest: AnchorRecord | null): E
     metadata: event.metadata,
     receivedAt: row.receivedAt,
     uploader: { name: event.uploader.name, role: event.uploader.role },
+    signed: event.deviceSignature !== undefined,
+    ...(event.deviceSignature ? { device: { deviceId: event.metadata.deviceId, keyId: keyId(event.deviceSignature.publicKey) } } : {}),
   };
   if (isAnchored(row, latest)) {
     view.anchor = anchorView(latest);

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '../core/errors';
 import { EVENT_VERSION, type Actor, type EvidenceIngestedEvent } from '../core/events';
 import type { EvidenceMetadata } from '../core/evidence-metadata';
+import type { DeviceSignature } from '../core/device-signature';
 import type { ContentStore } from '../ports';
 import type { Db } from '../adapters/db/database';
 import type { EvidenceRow, EvidenceStore } from '../adapters/db/evidence-store';
@@ -21,6 +22,8 @@ export interface IngestRequest {
   mediaType: string;
   /** The client's own SHA-256 (Repr-Digest), lowercase hex, if it sent one. */
   declaredSha256?: string;
+  /** The recorder's Ed25519 signature over (declaredSha256, metadata), base64, if it sent one. */
+  deviceSignature?: string;
   uploader: Actor;
 }
 
@@ -36,6 +39,8 @@ export interface IngestComponents {
   evidence: EvidenceStore;
   content: ContentStore;
   maxUploadBytes: number;
+  /** Checks a request's device signature before any byte is read: the signature to log, or undefined (unsigned), or throws. */
+  checkSignature?: (request: IngestRequest) => DeviceSignature | undefined;
   /** Runs inside the transaction that records new evidence (e.g. to enqueue its probe: never lost, never twice). */
   onRecorded?: (event: EvidenceIngestedEvent) => void;
   /** Runs after that transaction committed. */
@@ -43,7 +48,7 @@ export interface IngestComponents {
   now?: () => Date;
 }
 
-export function createIngest({ db, log, evidence, content, maxUploadBytes, onRecorded, afterRecorded, now = () => new Date() }: IngestComponents) {
+export function createIngest({ db, log, evidence, content, maxUploadBytes, checkSignature, onRecorded, afterRecorded, now = () => new Date() }: IngestComponents) {
   const insertAndAppend = db.transaction((event: EvidenceIngestedEvent): IngestResult => {
     // Checked again inside the transaction: two identical uploads may race.
     const existing = evidence.bySha256(event.sha256);
@@ -55,6 +60,7 @@ export function createIngest({ db, log, evidence, content, maxUploadBytes, onRec
   });
 
   return async function ingest(request: IngestRequest): Promise<IngestResult> {
+    const deviceSignature = checkSignature?.(request);
     let size = 0;
     async function* measured(): AsyncGenerator<Uint8Array> {
       for await (const chunk of request.body) {
@@ -96,6 +102,7 @@ export function createIngest({ db, log, evidence, content, maxUploadBytes, onRec
         metadata: request.metadata,
         receivedAt: now().toISOString(),
         uploader: request.uploader,
+        ...(deviceSignature ? { deviceSignature } : {}),
       };
       const result = insertAndAppend(event);
       if (result.created) afterRecorded?.(event);

@@ -62,7 +62,7 @@ describe('custos CLI', () => {
     it('custos verify <file> --bundle --rpc passes every check and exits 0, without the server', async () => {
       const res = await runCli(['verify', filePath, '--bundle', bundlePath, '--rpc', rpcUrl]);
       expect(res.code, res.stdout + res.stderr).to.equal(0);
-      for (const check of ['bundle-format', 'content-hash', 'leaf-hash', 'inclusion', 'chain', 'anchor', 'anchor-transaction', 'chain-inclusion']) {
+      for (const check of ['bundle-format', 'content-hash', 'device-signature', 'leaf-hash', 'inclusion', 'chain', 'anchor', 'anchor-transaction', 'chain-inclusion']) {
         expect(res.stdout).to.match(new RegExp(`✓ ${check}\\b`));
       }
       expect(res.stdout).to.match(/^VERIFIED/m);
@@ -105,7 +105,7 @@ describe('custos CLI', () => {
       const res = await runCli(['verify', tamperedPath, '--bundle', bundlePath, '--rpc', rpcUrl]);
       expect(res.code).to.equal(1);
       expect(res.stdout).to.match(/✗ content-hash/);
-      expect(res.stdout).to.match(/^NOT VERIFIED: 1 of 8 checks failed/m);
+      expect(res.stdout).to.match(/^NOT VERIFIED: 1 of 9 checks failed/m);
     });
 
     it('fails (exit 1) with the check named for a flipped character in the bundle', async () => {

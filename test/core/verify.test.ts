@@ -54,7 +54,7 @@ describe('core verifyProofBundle', () => {
 
   it('passes every check for an honest bundle, file and chain', () => {
     const result = verifyProofBundle(bundle, { contentSha256: sha256, chain: onChain() });
-    expect(result.checks.map((c) => c.check)).to.deep.equal(['bundle-format', 'content-hash', 'leaf-hash', 'inclusion', 'chain', 'anchor', 'anchor-transaction', 'chain-inclusion']);
+    expect(result.checks.map((c) => c.check)).to.deep.equal(['bundle-format', 'content-hash', 'device-signature', 'leaf-hash', 'inclusion', 'chain', 'anchor', 'anchor-transaction', 'chain-inclusion']);
     expect(failing(result)).to.deep.equal([]);
     expect(result.ok).to.equal(true);
   });

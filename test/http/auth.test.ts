@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { openDatabase } from '../../server/adapters/db/database';
 import { TokenStore } from '../../server/adapters/db/token-store';
 import { getJson, startTestServer, upload, type TestServer } from '../helpers/server';
+import { registerTestDevice, signedUpload } from '../helpers/device';
 
 describe('HTTP auth', () => {
   let server: TestServer;
@@ -20,7 +21,10 @@ describe('HTTP auth', () => {
     uploaderToken = tokens.create('dock-station-3', 'uploader').secret;
     officerToken = tokens.create('officer 0421', 'officer').secret;
     db.close();
-    evidenceId = (await upload(server.url, randomBytes(1000), { token: uploaderToken })).body.id;
+    // Uploader tokens (docks, recorders) must sign with a registered device key.
+    const device = await registerTestDevice(server.url, server.adminToken, 'BWC-AUTH-1');
+    const bytes = randomBytes(1000);
+    evidenceId = (await upload(server.url, bytes, signedUpload(device, bytes, uploaderToken))).body.id;
   });
   after(async () => server.stop({ remove: true }));
 

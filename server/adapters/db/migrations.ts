@@ -101,4 +101,43 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX renditions_by_sha256 ON renditions (sha256);
   `,
+  `
+  -- Recorders allowed to sign uploads. Each row is written with its device.registered
+  -- (and device.revoked) event in the log.
+  CREATE TABLE devices (
+    device_id     TEXT    PRIMARY KEY,
+    public_key    TEXT    NOT NULL UNIQUE, -- Ed25519, raw 32 bytes, base64
+    key_id        TEXT    NOT NULL,
+    description   TEXT,
+    registered_at TEXT    NOT NULL,
+    leaf_index    INTEGER NOT NULL UNIQUE REFERENCES log_leaves (leaf_index),
+    revoked_at    TEXT,
+    revoked_leaf  INTEGER UNIQUE REFERENCES log_leaves (leaf_index)
+  );
+  `,
+  `
+  -- Live recordings: the chain of segments, each row with its logged event.
+  CREATE TABLE recordings (
+    id            TEXT    PRIMARY KEY,
+    device_id     TEXT    NOT NULL,
+    started_event TEXT    NOT NULL,
+    started_leaf  INTEGER NOT NULL UNIQUE REFERENCES log_leaves (leaf_index),
+    segment_count INTEGER NOT NULL DEFAULT 0,
+    last_sha256   TEXT,
+    sealed_event  TEXT,
+    sealed_leaf   INTEGER UNIQUE REFERENCES log_leaves (leaf_index),
+    created_at    TEXT    NOT NULL
+  );
+  CREATE TABLE segments (
+    recording_id TEXT    NOT NULL REFERENCES recordings (id),
+    sequence     INTEGER NOT NULL,
+    sha256       TEXT    NOT NULL,
+    size         INTEGER NOT NULL,
+    cid          TEXT    NOT NULL,
+    leaf_index   INTEGER NOT NULL UNIQUE REFERENCES log_leaves (leaf_index),
+    event        TEXT    NOT NULL,
+    received_at  TEXT    NOT NULL,
+    PRIMARY KEY (recording_id, sequence)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -37,12 +37,14 @@ export function evidenceRoutes(c: AppComponents): Router {
   router.post('/', canUpload, async (ctx) => {
     const metadata = parseEvidenceMetadata(readMetadataHeader(ctx, c.config.maxMetadataBytes));
     const declaredSha256 = parseReprDigest(ctx.get('Repr-Digest'));
+    const deviceSignature = ctx.get('Custos-Device-Signature').trim() || undefined;
     assertDeclaredLength(ctx, c.config.maxUploadBytes, `recordings larger than ${c.config.maxUploadBytes} bytes are refused`);
     const { evidence, created } = await c.ingest({
       body: ctx.req,
       metadata,
       mediaType: parseMediaType(ctx.get('Content-Type')),
       declaredSha256,
+      deviceSignature,
       uploader: ctx.state.actor,
     });
     ctx.status = created ? 201 : 200;
