@@ -7,6 +7,7 @@
 import { bytesEqual, parseHash, toHex } from './hex';
 import { computeLeafHash, type EvidenceIngestedEvent } from './events';
 import { keyId, verifyDeviceSignature } from './device-signature';
+import type { SegmentRecordedEvent } from './recording-events';
 import { formatChainTime, type ProofBundle } from './proof-bundle';
 import { verifyInclusion } from './merkle';
 
@@ -107,6 +108,16 @@ export function deviceSignatureCheck(event: EvidenceIngestedEvent): Check {
     : failed('device-signature', 'DEVICE_SIGNATURE_INVALID', `the signature does not verify with device ${event.metadata.deviceId}'s key ${key} over this sha256 and metadata`);
 }
 
+/** A live segment's signature, over its SHA-256 and its place in the chain (recording, sequence, previous hash). */
+export function segmentSignatureCheck(event: SegmentRecordedEvent): Check {
+  const signature = event.deviceSignature;
+  const { deviceId, sequence, recordingId } = event.segment;
+  if (!signature) return pass('device-signature', `segment ${sequence} of ${recordingId} is not signed by a device`);
+  return verifyDeviceSignature(signature, event.sha256, event.segment)
+    ? pass('device-signature', `segment ${sequence} of ${recordingId}, signed at the source by device ${deviceId} (ed25519 key ${keyId(signature.publicKey)})`)
+    : failed('device-signature', 'DEVICE_SIGNATURE_INVALID', `segment ${sequence}'s signature does not verify over its hash and place in the chain`);
+}
+
 export function pass(check: CheckName, message: string): Check {
   return { check, ok: true, message };
 }
@@ -137,6 +148,7 @@ export function verifyProofBundle(bundle: ProofBundle, input: VerifyBundleInput)
   }
 
   if (bundle.event.type === 'evidence.ingested') checks.push(deviceSignatureCheck(bundle.event as EvidenceIngestedEvent));
+  if (bundle.event.type === 'segment.recorded') checks.push(segmentSignatureCheck(bundle.event as SegmentRecordedEvent));
 
   // The leaf is recomputed from the event; the bundle's own leafHash is only compared, never trusted.
   const leafHash = computeLeafHash(bundle.event);

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../../server/adapters/db/database';
@@ -10,7 +11,7 @@ import { TokenStore } from '../../server/adapters/db/token-store';
 import { resolveMediaBinaries } from '../../server/adapters/media';
 import { recordLive, type LiveEvent } from '../../recorder/live';
 import { registerTestDevice, type TestDevice } from '../helpers/device';
-import { getJson, startTestServer, type TestServer } from '../helpers/server';
+import { getJson, postJson, startTestServer, type TestServer } from '../helpers/server';
 
 /** Fault injection: an HTTP proxy in front of the service whose link can be cut and restored. */
 function linkProxy(target: string): Promise<{ url: string; down: boolean; close(): Promise<void> }> {
@@ -141,6 +142,9 @@ describe('live segment-by-segment recording (real ffmpeg lavfi source, real serv
       expect(Buffer.from(await one.arrayBuffer()).equals(readFileSync(join(work, 'a', 'segment-000001.ts')))).to.equal(true);
       const proof = await getJson(`${server.url}/v1/recordings/${result.recordingId}/segments/0/proof`, server.adminToken);
       expect(proof.body.event.type).to.equal('segment.recorded');
+      const verified = (await postJson(`${server.url}/v1/verify`, proof.body)).body;
+      expect(verified.ok, JSON.stringify(verified.checks)).to.equal(true);
+      expect(verified.checks.find((c: any) => c.check === 'device-signature').message).to.match(/^segment 0 of rec_.*signed at the source by device BWC-LIVE-1/);
     });
 
     it('detects a removed segment and a swapped one (fault injected: rows edited in the database)', async () => {
@@ -209,6 +213,30 @@ describe('live segment-by-segment recording (real ffmpeg lavfi source, real serv
       });
       expect(((await unsigned.json()) as any).error.code).to.equal('DEVICE_SIGNATURE_REQUIRED');
     });
+  });
+
+  it('custos-recorder live: JSON lines per event, Ctrl-C (SIGINT) stops ffmpeg gracefully and seals (exit 0)', async () => {
+    const keyFile = join(work, 'device.key');
+    const tokenFile = join(work, 'token');
+    writeFileSync(keyFile, device.privateKeyPem, { mode: 0o600 });
+    writeFileSync(tokenFile, uploader, { mode: 0o600 });
+    const child = spawn(process.execPath, [
+      join(__dirname, '..', '..', 'bin', 'custos-recorder.js'), 'live',
+      '--input', 'testsrc2=size=320x240:rate=25', '--input-format', 'lavfi', '--segment-seconds', '1',
+      '--server', server.url, '--token-file', tokenFile, '--key', keyFile, '--device-id', device.deviceId, '--officer-id', 'officer-0421',
+      '--out', join(work, 'cli'), '--json',
+    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await until('two segments sent', async () => ((stdout.match(/"segment-sent"/g) ?? []).length >= 2 ? true : undefined), 30_000);
+    child.kill('SIGINT');
+    expect(await exit).to.equal(0);
+    const events = stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const sealed = events.find((e) => e.type === 'sealed');
+    expect(sealed.segmentCount).to.be.at.least(2);
+    const { body } = await getJson(`${server.url}/v1/recordings/${sealed.recordingId}`, server.adminToken);
+    expect(body).to.include({ state: 'sealed', segmentCount: sealed.segmentCount });
   });
 
   it('keeps recording through a link cut: segments wait, then go out in order; nothing is lost (fault injected: a proxy drops the link)', async () => {
