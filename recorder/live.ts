@@ -46,7 +46,7 @@ export interface LiveOptions {
 
 export type LiveEvent =
   | { type: 'started'; recordingId: string }
-  | { type: 'segment-finished'; sequence: number; sha256: string; size: number; finishedAt: number }
+  | { type: 'segment-finished'; sequence: number; sha256: string; size: number; finishedAt: number; lastWrittenAt: number }
   | { type: 'segment-sent'; sequence: number; sha256: string; status: number; sentAt: number }
   | { type: 'retrying'; what: string; error: string; inMs: number }
   | { type: 'sealed'; recordingId: string; segmentCount: number; lastSegmentHash: string | null };
@@ -148,10 +148,10 @@ export async function recordLive(options: LiveOptions): Promise<LiveResult> {
       if (!name) continue;
       const file = join(options.workDir, name);
       const sha256 = await sha256OfFile(file);
-      const { size } = await stat(file);
+      const { size, mtimeMs } = await stat(file);
       const segment: Segment = { sequence: segments.length, file, sha256, prev: segments.length > 0 ? segments[segments.length - 1].sha256 : null };
       segments.push(segment);
-      emit({ type: 'segment-finished', sequence: segment.sequence, sha256, size, finishedAt: Date.now() });
+      emit({ type: 'segment-finished', sequence: segment.sequence, sha256, size, finishedAt: Date.now(), lastWrittenAt: mtimeMs });
       enqueue(segment);
     }
   };

@@ -28,6 +28,9 @@ import { id } from 'ethers';
 import { createFfmpegMediaTool, fillRecipe } from '../server/adapters/media';
 import { PLAYBACK } from '../server/adapters/media/recipes';
 import { makeSampleMedia } from './sample-media';
+import { generateDeviceKey } from '../server/core/device-signature';
+import { resolveMediaBinaries } from '../server/adapters/media';
+import { recordLive } from '../recorder/live';
 
 const TREE_HEAD_ANCHORED = id('TreeHeadAnchored(uint64,bytes32,uint64)');
 
@@ -36,6 +39,9 @@ const LEAVES = Number(process.env.CUSTOS_BENCH_LEAVES ?? 1_000_000);
 const VERIFY_REQUESTS = Number(process.env.CUSTOS_BENCH_VERIFY_REQUESTS ?? 1000);
 const INGEST_RUNS = Number(process.env.CUSTOS_BENCH_INGEST_RUNS ?? 3);
 const MEDIA_SECONDS = Number(process.env.CUSTOS_BENCH_MEDIA_SECONDS ?? 20);
+const LIVE_SECONDS = Number(process.env.CUSTOS_BENCH_LIVE_SECONDS ?? 60);
+/** The service's default anchor interval (CUSTOS_ANCHOR_INTERVAL_MS). */
+const LIVE_ANCHOR_INTERVAL_MS = 2000;
 
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -324,6 +330,64 @@ async function benchMedia(work: string) {
   };
 }
 
+/**
+ * Segment-to-anchor latency of a live recording: from a segment's last byte
+ * written by ffmpeg (the file's mtime) to the moment its leaf is covered by a
+ * head anchored on the chain (polled every 50 ms through the API). The service
+ * runs with its default anchor interval.
+ */
+async function benchLive(work: string) {
+  const dataDir = join(work, 'live-data');
+  const { child, url } = await startService(dataDir, { CUSTOS_ANCHOR_INTERVAL_MS: String(LIVE_ANCHOR_INTERVAL_MS) });
+  try {
+    const token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
+    const { privateKeyPem, publicKey } = generateDeviceKey();
+    await json(`${url}/v1/devices`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ deviceId: 'BENCH-CAM', publicKey }) });
+    const { ffmpegPath } = await resolveMediaBinaries();
+    process.stderr.write(`bench: recording live for ${LIVE_SECONDS} s in 2 s segments…\n`);
+    const written = new Map<number, number>();
+    const anchored = new Map<number, number>();
+    let recordingId: string | undefined;
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        if (recordingId) {
+          const view = await json(`${url}/v1/recordings/${recordingId}`, { headers: { authorization: `Bearer ${token}` } }).catch(() => null);
+          for (const segment of view?.segments ?? []) if (segment.status === 'anchored' && !anchored.has(segment.sequence)) anchored.set(segment.sequence, Date.now());
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), LIVE_SECONDS * 1000);
+    const result = await recordLive({
+      server: url, token, deviceKey: privateKeyPem, deviceId: 'BENCH-CAM', officerId: 'bench', ffmpegPath,
+      input: 'testsrc2=size=1280x720:rate=25', inputFormat: 'lavfi', segmentSeconds: 2, workDir: join(work, 'live'), signal: controller.signal,
+      onEvent: (event) => {
+        if (event.type === 'started') recordingId = event.recordingId;
+        if (event.type === 'segment-finished') written.set(event.sequence, event.lastWrittenAt);
+      },
+    });
+    const deadline = Date.now() + 3 * LIVE_ANCHOR_INTERVAL_MS + 10_000;
+    while (anchored.size < result.segmentCount && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    polling = false;
+    await poller;
+    const latencies = [...written].filter(([sequence]) => anchored.has(sequence)).map(([sequence, at]) => anchored.get(sequence)! - at);
+    return {
+      seconds: LIVE_SECONDS,
+      segments: result.segmentCount,
+      anchoredSegments: latencies.length,
+      anchorIntervalMs: LIVE_ANCHOR_INTERVAL_MS,
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
+      maxMs: Math.max(...latencies),
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+}
+
 /** ffmpeg run the way an operator would, outside the service: spawn, wait, nothing else. */
 function directFfmpeg(ffmpegPath: string, args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -340,7 +404,8 @@ async function main() {
     const proofs = benchProofs(work);
     const service = await benchService(work);
     const media = await benchMedia(work);
-    const results = { measuredAt: new Date().toISOString(), ...service, proofs, media };
+    const live = await benchLive(work);
+    const results = { measuredAt: new Date().toISOString(), ...service, proofs, media, live };
     const out = join(packageRoot(), 'bench-results');
     mkdirSync(out, { recursive: true });
     writeFileSync(join(out, 'latest.json'), JSON.stringify(results, null, 2));
@@ -364,6 +429,7 @@ async function main() {
     console.log(`  whole playback job / direct     ${f(media.playbackJobRatio, 2)}   (${Object.entries(media.playbackSteps).map(([k, v]) => `${k} ${f0(v as number)}`).join(', ')})`);
     console.log(`  probe per upload                ${f(media.probeJobSeconds, 2)} s   (${Object.entries(media.probeSteps).map(([k, v]) => `${k} ${f0(v as number)}`).join(', ')})`);
     console.log(`  (${media.ffmpeg})`);
+    console.log(`  live: segment-to-anchor latency  p50 ${f(live.p50Ms / 1000, 2)} s, p99 ${f(live.p99Ms / 1000, 2)} s, max ${f(live.maxMs / 1000, 2)} s over ${live.anchoredSegments}/${live.segments} segments of a ${live.seconds} s recording (target p99 <= anchor interval ${f(live.anchorIntervalMs / 1000, 1)} s + 1 s)`);
     console.log(`  (full results: bench-results/latest.json)`);
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -6,6 +6,8 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import * as tus from 'tus-js-client';
 import { getJson, sampleMetadata, sha256Hex, startTestServer, type TestServer } from '../helpers/server';
+import { registerTestDevice, type TestDevice } from '../helpers/device';
+import { signAsDevice } from '../../server/core/device-signature';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -472,6 +474,33 @@ describe('HTTP /v1/uploads (tus 1.0.0, real service)', function () {
       expect((await getJson(`${server.url}/v1/evidence?sha256=${sha256Hex(bytes)}`, server.adminToken)).status).to.equal(404);
       expect((await head(url)).status).to.equal(404);
       expect(uploadFiles(id)).to.deep.equal([]);
+    });
+  });
+
+  describe('device signatures (uploader tokens)', () => {
+    let uploader: string;
+    let device: TestDevice;
+    before(async () => {
+      uploader = server.custos.components.tokens.create('dock-station-9', 'uploader').secret;
+      device = await registerTestDevice(server.url, server.adminToken, 'BWC-TUS-1');
+    });
+
+    it('refuses an unsigned upload from a dock station at creation, before any byte is sent (403)', async () => {
+      const res = await tusRequest(endpoint(), 'POST', uploader, { 'upload-length': '1000', 'upload-metadata': metadataHeader(tusMetadata({ deviceId: 'BWC-TUS-1' })) });
+      expect(res.status).to.equal(403);
+      expect(res.body.error.code).to.equal('DEVICE_SIGNATURE_REQUIRED');
+    });
+
+    it('accepts a signed one through tus-js-client: the evidence is signed by the device', async () => {
+      const file = randomBytes(300 * KiB);
+      const metadata = sampleMetadata({ deviceId: 'BWC-TUS-1' }) as Record<string, string>;
+      const signature = signAsDevice(device.privateKeyPem, sha256Hex(file), metadata);
+      const run = runTus(file, { endpoint: endpoint(), token: uploader, chunkSize: 128 * KiB, metadata: { ...metadata, sha256: sha256Hex(file), deviceSignature: signature } });
+      const response = await run.done;
+      const id = response.getHeader('Custos-Evidence-Id');
+      const { body } = await getJson(`${server.url}/v1/evidence/${id}`, server.adminToken);
+      expect(body).to.include({ signed: true, sha256: sha256Hex(file) });
+      expect(body.device.deviceId).to.equal('BWC-TUS-1');
     });
   });
 

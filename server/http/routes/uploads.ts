@@ -8,6 +8,7 @@
 import { Router } from '@koa/router';
 import type { Context, Next } from 'koa';
 import { AppError } from '../../core/errors';
+import { checkDeviceSignature } from '../../services/devices';
 import type { Actor } from '../../core/events';
 import {
   TUS_CHECKSUM_ALGORITHMS,
@@ -118,6 +119,8 @@ export function uploadRoutes(c: AppComponents): Router {
       throw new AppError('METADATA_TOO_LARGE', `Upload-Metadata is limited to ${maxMetadataHeader} characters`, { details: { maxMetadataBytes: c.config.maxMetadataBytes } });
     }
     const fields = parseUploadEvidenceFields(parseUploadMetadata(raw));
+    // The device signature is checked now, not after the last byte: a refused recorder sends nothing.
+    checkDeviceSignature(c.devices, c.config.requireDeviceSignatureFor, { ...fields, uploader: ctx.state.actor as Actor });
     const record = await c.uploads.create({ ...fields, length, uploadMetadata: raw, creator: ctx.state.actor as Actor });
     ctx.status = 201;
     ctx.body = ''; // tus answers creation with no body (Koa would send its status text)
