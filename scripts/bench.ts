@@ -39,6 +39,7 @@ const LEAVES = Number(process.env.CUSTOS_BENCH_LEAVES ?? 1_000_000);
 const VERIFY_REQUESTS = Number(process.env.CUSTOS_BENCH_VERIFY_REQUESTS ?? 1000);
 const INGEST_RUNS = Number(process.env.CUSTOS_BENCH_INGEST_RUNS ?? 3);
 const MEDIA_SECONDS = Number(process.env.CUSTOS_BENCH_MEDIA_SECONDS ?? 20);
+const RESUME_BYTES = Number(process.env.CUSTOS_BENCH_RESUME_BYTES ?? 256 * 1024 * 1024);
 const LIVE_SECONDS = Number(process.env.CUSTOS_BENCH_LIVE_SECONDS ?? 60);
 /** The service's default anchor interval (CUSTOS_ANCHOR_INTERVAL_MS). */
 const LIVE_ANCHOR_INTERVAL_MS = 2000;
@@ -388,6 +389,66 @@ async function benchLive(work: string) {
   }
 }
 
+/**
+ * What resuming costs: a tus upload run straight through, against the same
+ * size cut at half way (the client aborts, as a dropped link or a restarted
+ * dock agent would) and resumed from the offset the server stored. Time is
+ * the sum of the two halves (the pause itself is the network's, not ours).
+ */
+async function benchResume(work: string) {
+  const tus = await import('tus-js-client');
+  const dataDir = join(work, 'resume-data');
+  const { child, url } = await startService(dataDir);
+  try {
+    const token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
+    const size = RESUME_BYTES;
+    const metadata = { deviceId: 'BENCH-1', officerId: 'bench', recordedAt: new Date().toISOString(), filename: 'bench.mp4', filetype: 'video/mp4' };
+    const run = (file: Buffer, options: { abortAt?: number; uploadUrl?: string }) =>
+      new Promise<{ seconds: number; uploadUrl: string; sent: number; aborted: boolean }>((resolve, reject) => {
+        const start = process.hrtime.bigint();
+        let sent = 0;
+        let aborted = false;
+        const upload: import('tus-js-client').Upload = new tus.Upload(file, {
+          endpoint: `${url}/v1/uploads`,
+          ...(options.uploadUrl ? { uploadUrl: options.uploadUrl } : {}),
+          chunkSize: 16 * 1024 * 1024,
+          retryDelays: null,
+          metadata,
+          headers: { authorization: `Bearer ${token}` },
+          onChunkComplete: (chunk) => {
+            sent += chunk;
+            if (options.abortAt !== undefined && !aborted && sent >= options.abortAt) {
+              aborted = true;
+              void upload.abort().then(() => resolve({ seconds: seconds(start), uploadUrl: upload.url!, sent, aborted }));
+            }
+          },
+          onSuccess: () => resolve({ seconds: seconds(start), uploadUrl: upload.url!, sent, aborted }),
+          onError: reject,
+        });
+        upload.start();
+      });
+    const file = Buffer.alloc(size);
+    randomFillSync(file);
+    process.stderr.write(`bench: tus upload of ${mb(size).toFixed(0)} MB straight through…\n`);
+    const straight = await run(file, {});
+    file.writeUInt32BE(0xdeadbeef, 0); // new content: not a duplicate
+    process.stderr.write('bench: the same, cut at half way and resumed…\n');
+    const first = await run(file, { abortAt: size / 2 });
+    const second = await run(file, { uploadUrl: first.uploadUrl });
+    const resentBytes = first.sent + second.sent - size;
+    return {
+      bytes: size,
+      straightSeconds: straight.seconds,
+      resumedSeconds: first.seconds + second.seconds,
+      overhead: (first.seconds + second.seconds) / straight.seconds - 1,
+      resentBytes,
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+}
+
 /** ffmpeg run the way an operator would, outside the service: spawn, wait, nothing else. */
 function directFfmpeg(ffmpegPath: string, args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -398,14 +459,30 @@ function directFfmpeg(ffmpegPath: string, args: string[]): Promise<number> {
   });
 }
 
+/** For working on one part: CUSTOS_BENCH_ONLY=media,live prints those parts' results as JSON. */
+const PARTS: Record<string, (work: string) => unknown> = { proofs: benchProofs, ingest: benchService, media: benchMedia, live: benchLive, resume: benchResume };
+
 async function main() {
   const work = mkdtempSync(join(tmpdir(), 'custos-bench-'));
+  const only = process.env.CUSTOS_BENCH_ONLY?.split(',').filter(Boolean);
+  if (only) {
+    try {
+      for (const part of only) {
+        if (!PARTS[part]) throw new Error(`CUSTOS_BENCH_ONLY: no part "${part}" (${Object.keys(PARTS).join(', ')})`);
+        console.log(JSON.stringify({ [part]: await PARTS[part](work) }, null, 2));
+      }
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+    return;
+  }
   try {
     const proofs = benchProofs(work);
     const service = await benchService(work);
     const media = await benchMedia(work);
     const live = await benchLive(work);
-    const results = { measuredAt: new Date().toISOString(), ...service, proofs, media, live };
+    const resume = await benchResume(work);
+    const results = { measuredAt: new Date().toISOString(), ...service, proofs, media, live, resume };
     const out = join(packageRoot(), 'bench-results');
     mkdirSync(out, { recursive: true });
     writeFileSync(join(out, 'latest.json'), JSON.stringify(results, null, 2));
@@ -430,6 +507,7 @@ async function main() {
     console.log(`  probe per upload                ${f(media.probeJobSeconds, 2)} s   (${Object.entries(media.probeSteps).map(([k, v]) => `${k} ${f0(v as number)}`).join(', ')})`);
     console.log(`  (${media.ffmpeg})`);
     console.log(`  live: segment-to-anchor latency  p50 ${f(live.p50Ms / 1000, 2)} s, p99 ${f(live.p99Ms / 1000, 2)} s, max ${f(live.maxMs / 1000, 2)} s over ${live.anchoredSegments}/${live.segments} segments of a ${live.seconds} s recording (target p99 <= anchor interval ${f(live.anchorIntervalMs / 1000, 1)} s + 1 s)`);
+    console.log(`  tus resume: ${f(mb(resume.bytes), 0)} MB straight ${f(resume.straightSeconds, 2)} s, cut at half way and resumed ${f(resume.resumedSeconds, 2)} s (overhead ${f(resume.overhead * 100, 1)} %, ${resume.resentBytes} bytes sent twice)`);
     console.log(`  (full results: bench-results/latest.json)`);
   } finally {
     rmSync(work, { recursive: true, force: true });
