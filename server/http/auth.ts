@@ -3,8 +3,14 @@ import type { Context, Next } from 'koa';
 import { AppError } from '../core/errors';
 import type { Role, TokenStore } from '../adapters/db/token-store';
 import type { Actor } from '../core/events';
+import { PERMISSIONS, type Permission } from '../core/permissions';
 
-export function requireRole(tokens: TokenStore, ...roles: Role[]) {
+/** The token must have a role that the permission table allows this action. */
+export function requirePermission(tokens: TokenStore, permission: Permission) {
+  return requireRole(tokens, ...(PERMISSIONS[permission] as readonly Role[]));
+}
+
+function requireRole(tokens: TokenStore, ...roles: Role[]) {
   return async (ctx: Context, next: Next): Promise<void> => {
     const header = ctx.get('Authorization');
     const match = /^Bearer ([^\s]+)$/.exec(header);

@@ -59,6 +59,20 @@ describe('HTTP auth', () => {
     expect(res.status).to.equal(200);
   });
 
+  it('applies the permission table to the other roles: auxiliary uploads but cannot read content, court sees nothing unshared, auditor reads', async () => {
+    const db = openDatabase(join(server.dataDir, 'custos.db'));
+    const tokens = new TokenStore(db);
+    const [auxiliary, court, auditor] = (['auxiliary', 'court', 'auditor'] as const).map((role) => tokens.create(`${role} 1`, role).secret);
+    db.close();
+    const uploaded = await upload(server.url, randomBytes(500), { token: auxiliary });
+    expect(uploaded.status).to.equal(201);
+    expect((await getJson(`${server.url}/v1/evidence/${evidenceId}/content`, auxiliary)).status).to.equal(403);
+    expect((await getJson(`${server.url}/v1/evidence/${evidenceId}`, court)).status).to.equal(403);
+    expect((await upload(server.url, randomBytes(500), { token: auditor })).status).to.equal(403);
+    const read = await fetch(`${server.url}/v1/evidence/${evidenceId}/content`, { headers: { authorization: `Bearer ${auditor}` } });
+    expect(read.status).to.equal(200);
+  });
+
   it('keeps /v1/verify, /v1/log/* and /healthz public', async () => {
     expect((await getJson(`${server.url}/v1/log/head`)).status).to.equal(200);
     expect((await getJson(`${server.url}/v1/log/entries?start=0`)).status).to.equal(200);

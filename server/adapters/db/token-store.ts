@@ -7,8 +7,9 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database';
 
-export const ROLES = ['admin', 'officer', 'uploader'] as const;
-export type Role = (typeof ROLES)[number];
+import { ROLES, isRole, type Role } from '../../core/permissions';
+
+export { ROLES, isRole, type Role };
 
 export interface TokenRecord {
   id: string;
@@ -29,10 +30,6 @@ interface Row {
 const TOKEN_PREFIX = 'cus_';
 const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
 const toRecord = (row: Row): TokenRecord => ({ id: row.id, name: row.name, role: row.role, createdAt: row.created_at, revokedAt: row.revoked_at });
-
-export function isRole(value: string): value is Role {
-  return (ROLES as readonly string[]).includes(value);
-}
 
 export class TokenStore {
   private readonly insertStmt: Statement<[string, string, string, string, string]>;

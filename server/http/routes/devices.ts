@@ -1,15 +1,15 @@
 /** /v1/devices: the registry of recorders whose signatures the service accepts (admin registers and revokes). */
 import { Router } from '@koa/router';
 import { AppError } from '../../core/errors';
-import { requireRole } from '../auth';
+import { requirePermission } from '../auth';
 import { readJsonBody } from '../request-input';
 import type { AppComponents } from '../components';
 import { deviceView } from '../../services/devices';
 
 export function deviceRoutes(c: AppComponents): Router {
   const router = new Router({ prefix: '/v1/devices' });
-  const admin = requireRole(c.tokens, 'admin');
-  const reader = requireRole(c.tokens, 'admin', 'officer');
+  const admin = requirePermission(c.tokens, 'device.manage');
+  const reader = requirePermission(c.tokens, 'device.read');
 
   const find = (id: string) => {
     const device = c.devices.byId(id);

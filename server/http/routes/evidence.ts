@@ -3,7 +3,7 @@ import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { AppError } from '../../core/errors';
 import { parseEvidenceMetadata } from '../../core/evidence-metadata';
-import { requireRole } from '../auth';
+import { requirePermission } from '../auth';
 import { parseReprDigest } from '../../core/repr-digest';
 import { assertDeclaredLength } from '../request-input';
 import { sendStored } from '../send-stored';
@@ -18,9 +18,9 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 export function evidenceRoutes(c: AppComponents): Router {
   const router = new Router({ prefix: '/v1/evidence' });
-  const canUpload = requireRole(c.tokens, 'uploader', 'officer', 'admin');
-  const canReadRecords = requireRole(c.tokens, 'uploader', 'officer', 'admin');
-  const canReadContent = requireRole(c.tokens, 'officer', 'admin');
+  const canUpload = requirePermission(c.tokens, 'evidence.upload');
+  const canReadRecords = requirePermission(c.tokens, 'evidence.read');
+  const canReadContent = requirePermission(c.tokens, 'evidence.content');
 
   /** The record with its media part (probe, renditions, jobs). */
   const fullView = (record: EvidenceRow): EvidenceView => ({

@@ -1,7 +1,7 @@
 /** /v1/jobs: the media pipeline's durable jobs, their progress and failures. */
 import { Router } from '@koa/router';
 import { AppError } from '../../core/errors';
-import { requireRole } from '../auth';
+import { requirePermission } from '../auth';
 import { toJobView } from '../../services/media-view';
 import type { AppComponents } from '../components';
 import type { JobState } from '../../adapters/db/job-store';
@@ -12,7 +12,7 @@ const MAX_PAGE = 500;
 
 export function jobRoutes(c: AppComponents): Router {
   const router = new Router({ prefix: '/v1/jobs' });
-  const canRead = requireRole(c.tokens, 'uploader', 'officer', 'admin');
+  const canRead = requirePermission(c.tokens, 'evidence.read');
 
   router.get('/', canRead, (ctx) => {
     const { state, evidenceId, limit, before } = ctx.query;

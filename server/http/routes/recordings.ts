@@ -18,7 +18,7 @@ import { AppError } from '../../core/errors';
 import { parseReprDigest } from '../../core/repr-digest';
 import { RECORDING_ID, type RecordingSealedEvent, type RecordingStartedEvent, type SegmentRecordedEvent } from '../../core/recording-events';
 import { keyId } from '../../core/device-signature';
-import { requireRole } from '../auth';
+import { requirePermission } from '../auth';
 import { assertDeclaredLength, readJsonBody } from '../request-input';
 import { sendStored } from '../send-stored';
 import { anchorView } from '../../services/evidence-view';
@@ -30,9 +30,9 @@ const HEX32 = /^[0-9a-f]{64}$/;
 
 export function recordingRoutes(c: AppComponents): Router {
   const router = new Router({ prefix: '/v1/recordings/:id' });
-  const canRecord = requireRole(c.tokens, 'uploader', 'officer', 'admin');
-  const canRead = requireRole(c.tokens, 'uploader', 'officer', 'admin');
-  const canReadContent = requireRole(c.tokens, 'officer', 'admin');
+  const canRecord = requirePermission(c.tokens, 'evidence.upload');
+  const canRead = requirePermission(c.tokens, 'evidence.read');
+  const canReadContent = requirePermission(c.tokens, 'evidence.content');
 
   const recordingId = (ctx: Context): string => {
     if (!RECORDING_ID.test(ctx.params.id)) throw new AppError('RECORDING_NOT_FOUND', `no recording ${ctx.params.id} (ids are rec_<uuid>)`);

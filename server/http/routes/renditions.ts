@@ -6,7 +6,7 @@
  */
 import { Router } from '@koa/router';
 import { AppError } from '../../core/errors';
-import { requireRole } from '../auth';
+import { requirePermission } from '../auth';
 import { sendStored } from '../send-stored';
 import { toRenditionView } from '../../services/media-view';
 import type { AppComponents } from '../components';
@@ -17,8 +17,8 @@ const NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
 export function renditionRoutes(c: AppComponents): Router {
   const router = new Router({ prefix: '/v1/evidence/:id/renditions' });
-  const canReadRecords = requireRole(c.tokens, 'uploader', 'officer', 'admin');
-  const canReadContent = requireRole(c.tokens, 'officer', 'admin');
+  const canReadRecords = requirePermission(c.tokens, 'evidence.read');
+  const canReadContent = requirePermission(c.tokens, 'evidence.content');
 
   const findEvidence = (id: string) => {
     const record = EVIDENCE_ID.test(id) ? c.evidence.byId(id) : null;

@@ -19,7 +19,7 @@ import {
   parseUploadEvidenceFields,
   parseUploadMetadata,
 } from '../../core/tus';
-import { requireRole } from '../auth';
+import { requirePermission } from '../auth';
 import { assertDeclaredLength } from '../request-input';
 import type { UploadRecord } from '../../adapters/uploads/upload-store';
 import type { AppComponents } from '../components';
@@ -28,7 +28,7 @@ const OFFSET_OCTET_STREAM = 'application/offset+octet-stream';
 
 export function uploadRoutes(c: AppComponents): Router {
   const router = new Router({ prefix: '/v1/uploads' });
-  const canUpload = requireRole(c.tokens, 'uploader', 'officer', 'admin');
+  const canUpload = requirePermission(c.tokens, 'evidence.upload');
   // Room for base64 (4/3) and the key names on top of the metadata limit of POST /v1/evidence.
   const maxMetadataHeader = Math.ceil((c.config.maxMetadataBytes * 4) / 3) + 1024;
 

@@ -1,0 +1,36 @@
+/**
+ * Who may do what: one table, the only place role names meet actions. Routes
+ * ask for an action (`requirePermission(tokens, 'evidence.content')`), never
+ * for a list of roles, so changing a rule is one line here, and the test walks
+ * every cell (test/core/permissions.test.ts).
+ *
+ * Roles: `admin` runs the system; `officer` is a certified law-enforcement
+ * officer; `auxiliary` staff may upload recordings but never act alone;
+ * `reviewer` does the legal review; `notary` certifies; `court` receives what
+ * is shared with it; `auditor` reads everything and changes nothing;
+ * `uploader` is a dock station or recorder (a service account).
+ */
+export const ROLES = ['admin', 'officer', 'auxiliary', 'reviewer', 'notary', 'court', 'auditor', 'uploader'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PERMISSIONS = {
+  /** Send recordings: POST /v1/evidence, tus uploads, live recordings. */
+  'evidence.upload': ['admin', 'officer', 'auxiliary', 'uploader'],
+  /** Evidence records, their proofs, renditions' records, media jobs. */
+  'evidence.read': ['admin', 'officer', 'auxiliary', 'reviewer', 'notary', 'auditor', 'uploader'],
+  /** The bytes of recordings and renditions. */
+  'evidence.content': ['admin', 'officer', 'reviewer', 'notary', 'auditor'],
+  /** Register and revoke recorder keys. */
+  'device.manage': ['admin'],
+  'device.read': ['admin', 'officer', 'auditor'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}
+
+export function allows(role: string, permission: Permission): boolean {
+  return (PERMISSIONS[permission] as readonly string[]).includes(role);
+}
