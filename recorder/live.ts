@@ -82,10 +82,18 @@ export async function recordLive(options: LiveOptions): Promise<LiveResult> {
   const auth = { authorization: `Bearer ${options.token}` };
   const send = retrying(options.maxRetryMs ?? 5000, emit);
 
+  // A refusal (4xx) ends the recording: ffmpeg is stopped rather than left recording what cannot be sent.
+  let stopRecording = () => undefined as unknown;
+  const watchQueue = (promise: Promise<unknown>) => {
+    promise.catch(() => stopRecording());
+    return promise;
+  };
+
   // The queue: one promise chain, so requests leave in order, each after the previous succeeded.
   let queue: Promise<unknown> = send('start', () =>
     request(base, 'PUT', { ...auth, 'content-type': 'application/json', 'custos-device-signature': signAsDevice(options.deviceKey, NO_CONTENT_HASH, recording) }, JSON.stringify(recording)),
   ).then(() => emit({ type: 'started', recordingId }));
+  watchQueue(queue);
 
   const segments: Segment[] = [];
   const enqueue = (segment: Segment) => {
@@ -109,6 +117,7 @@ export async function recordLive(options: LiveOptions): Promise<LiveResult> {
         emit({ type: 'segment-sent', sequence: segment.sequence, sha256: segment.sha256, status, sentAt: Date.now() });
       }),
     );
+    watchQueue(queue);
   };
 
   const ffmpeg = spawn(
@@ -134,6 +143,7 @@ export async function recordLive(options: LiveOptions): Promise<LiveResult> {
   ffmpeg.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const exited = new Promise<number | null>((resolve) => ffmpeg.on('exit', (code) => resolve(code)));
   const stop = () => ffmpeg.kill('SIGINT');
+  stopRecording = stop;
   if (options.signal.aborted) stop();
   options.signal.addEventListener('abort', stop, { once: true });
 
@@ -169,12 +179,11 @@ export async function recordLive(options: LiveOptions): Promise<LiveResult> {
   await collect();
   options.signal.removeEventListener('abort', stop);
   // 255 is ffmpeg's exit code after SIGINT: a requested stop, not a failure.
+  await queue; // a refusal by the server surfaces here
   if (code !== 0 && code !== 255 && !options.signal.aborted) {
-    await queue.catch(() => undefined);
     throw new Error(`ffmpeg stopped with exit code ${code}: ${stderr.trim().split('\n').pop() ?? ''}`);
   }
 
-  await queue;
   const last = segments.length > 0 ? segments[segments.length - 1].sha256 : null;
   const seal = { recordingId, deviceId: options.deviceId, segmentCount: segments.length, sealedAt: new Date().toISOString() };
   await send('seal', () =>

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { openDatabase } from '../../server/adapters/db/database';
 import { TokenStore } from '../../server/adapters/db/token-store';
 import { resolveMediaBinaries } from '../../server/adapters/media';
-import { recordLive, type LiveEvent } from '../../recorder/live';
+import { recordLive, RecordingRefusedError, type LiveEvent } from '../../recorder/live';
 import { registerTestDevice, type TestDevice } from '../helpers/device';
 import { getJson, postJson, startTestServer, type TestServer } from '../helpers/server';
 
@@ -213,6 +213,26 @@ describe('live segment-by-segment recording (real ffmpeg lavfi source, real serv
       });
       expect(((await unsigned.json()) as any).error.code).to.equal('DEVICE_SIGNATURE_REQUIRED');
     });
+  });
+
+  it('stops at once when the server refuses the recording (an unregistered device: DEVICE_NOT_REGISTERED)', async () => {
+    const started = Date.now();
+    const error = await recordLive({
+      server: server.url,
+      token: uploader,
+      deviceKey: device.privateKeyPem,
+      deviceId: 'BWC-NOT-REGISTERED',
+      officerId: 'officer-0421',
+      ffmpegPath,
+      input: 'testsrc2=size=320x240:rate=25',
+      inputFormat: 'lavfi',
+      segmentSeconds: 2,
+      workDir: join(work, 'refused'),
+      signal: new AbortController().signal, // never aborted: the refusal alone must end it
+    }).then(() => null, (e: unknown) => e);
+    expect(error).to.be.instanceOf(RecordingRefusedError);
+    expect((error as RecordingRefusedError).code).to.equal('DEVICE_NOT_REGISTERED');
+    expect(Date.now() - started).to.be.below(15_000);
   });
 
   it('custos-recorder live: JSON lines per event, Ctrl-C (SIGINT) stops ffmpeg gracefully and seals (exit 0)', async () => {
