@@ -28,6 +28,8 @@ import { JobStore } from './adapters/db/job-store';
 import { UploadStore } from './adapters/uploads/upload-store';
 import { DeviceStore } from './adapters/db/device-store';
 import { RecordingStore } from './adapters/db/recording-store';
+import { CaseStore } from './adapters/db/case-store';
+import { createCases } from './services/cases';
 import { createRecordings } from './services/recordings';
 import { checkDeviceSignature, createDeviceRegistry } from './services/devices';
 import { MediaStore, RenditionStore } from './adapters/db/media-store';
@@ -118,6 +120,7 @@ export async function startCustos(config: Readonly<Config>, options: StartOption
     const jobs = new JobStore(db);
     const devices = new DeviceStore(db);
     const recordings = new RecordingStore(db);
+    const cases = new CaseStore(db);
     const media = new MediaStore(db);
     const renditions = new RenditionStore(db);
     const mediaTool = config.media.enabled ? await loadMediaTool(config, logger) : undefined;
@@ -173,6 +176,8 @@ export async function startCustos(config: Readonly<Config>, options: StartOption
       uploads,
       devices,
       deviceRegistry: createDeviceRegistry({ db, log, devices }),
+      cases,
+      caseService: createCases({ db, log, cases, evidence }),
       recordings,
       recordingService: createRecordings({
         db,

@@ -9,6 +9,7 @@ import { hashLeaf, type Hash } from './hash';
 import { evidenceMetadataSchema } from './evidence-metadata';
 import { actorSchema } from './actor';
 import { deviceSignatureSchema } from './device-signature';
+import { caseOpenedEventSchema, custodyEventSchema } from './case-events';
 import { recordingSealedEventSchema, recordingStartedEventSchema, segmentRecordedEventSchema } from './recording-events';
 import { deviceRegisteredEventSchema, deviceRevokedEventSchema, type DeviceRegisteredEvent, type DeviceRevokedEvent } from './device-events';
 import { evidenceDerivedEventSchema, evidenceProbedEventSchema, type EvidenceDerivedEvent, type EvidenceProbedEvent } from './media-events';
@@ -56,6 +57,9 @@ const KNOWN_EVENTS: Record<string, z.ZodType | undefined> = {
   'recording.started': recordingStartedEventSchema,
   'segment.recorded': segmentRecordedEventSchema,
   'recording.sealed': recordingSealedEventSchema,
+  'case.opened': caseOpenedEventSchema,
+  'custody.attach': custodyEventSchema,
+  'custody.detach': custodyEventSchema,
 };
 
 export function parseLogEvent(value: unknown): LogEvent {

@@ -23,6 +23,12 @@ export const PERMISSIONS = {
   /** Register and revoke recorder keys. */
   'device.manage': ['admin'],
   'device.read': ['admin', 'officer', 'auditor'],
+  /** Open a case (certified officers only: checked on the token's certificate too). */
+  'case.open': ['officer'],
+  /** Read cases (officers: their own unit's). */
+  'case.read': ['admin', 'officer', 'reviewer', 'notary', 'auditor'],
+  /** Attach and detach evidence (certified officers only). */
+  'case.attach': ['officer'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

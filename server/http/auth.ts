@@ -22,6 +22,7 @@ function requireRole(tokens: TokenStore, ...roles: Role[]) {
     }
     const actor: Actor = { tokenId: token.id, name: token.name, role: token.role };
     ctx.state.actor = actor;
+    ctx.state.token = token;
     await next();
   };
 }

@@ -8,6 +8,8 @@ import type { JobRunner } from '../services/jobs/job-runner';
 import type { DeviceStore } from '../adapters/db/device-store';
 import type { DeviceRegistry } from '../services/devices';
 import type { RecordingStore } from '../adapters/db/recording-store';
+import type { CaseStore } from '../adapters/db/case-store';
+import type { Cases } from '../services/cases';
 import type { Recordings } from '../services/recordings';
 import type { AnchorStore } from '../adapters/db/anchor-store';
 import type { EvidenceStore } from '../adapters/db/evidence-store';
@@ -37,6 +39,8 @@ export interface AppComponents {
   jobRunner?: JobRunner;
   devices: DeviceStore;
   deviceRegistry: DeviceRegistry;
+  cases: CaseStore;
+  caseService: Cases;
   recordings: RecordingStore;
   recordingService: Recordings;
   /** Resumable (tus) uploads in flight, under <dataDir>/uploads. */

@@ -12,6 +12,9 @@ const EXPECTED: Record<Permission, Record<Role, boolean>> = {
   'evidence.content': row(1, 1, 0, 1, 1, 0, 1, 0),
   'device.manage': row(1, 0, 0, 0, 0, 0, 0, 0),
   'device.read': row(1, 1, 0, 0, 0, 0, 1, 0),
+  'case.open': row(0, 1, 0, 0, 0, 0, 0, 0),
+  'case.read': row(1, 1, 0, 1, 1, 0, 1, 0),
+  'case.attach': row(0, 1, 0, 0, 0, 0, 0, 0),
 };
 
 function row(...cells: number[]): Record<Role, boolean> {

@@ -140,4 +140,33 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (recording_id, sequence)
   ) WITHOUT ROWID;
   `,
+  `
+  -- Token holders: an officer's unit and enforcement certificate number.
+  ALTER TABLE tokens ADD COLUMN unit TEXT;
+  ALTER TABLE tokens ADD COLUMN certificate TEXT;
+
+  -- Cases, named by their 27-digit administrative action code.
+  CREATE TABLE cases (
+    code        TEXT    PRIMARY KEY,
+    action_type TEXT    NOT NULL,
+    unit        TEXT    NOT NULL,
+    date        TEXT    NOT NULL,
+    sequence    INTEGER NOT NULL,
+    status      TEXT    NOT NULL,
+    event       TEXT    NOT NULL, -- the case.opened event, as logged
+    leaf_index  INTEGER NOT NULL UNIQUE REFERENCES log_leaves (leaf_index),
+    opened_at   TEXT    NOT NULL,
+    UNIQUE (unit, action_type, date, sequence)
+  );
+  -- Evidence attached to a case; detaching keeps the row (and never touches the evidence).
+  CREATE TABLE case_evidence (
+    case_code   TEXT    NOT NULL REFERENCES cases (code),
+    evidence_id TEXT    NOT NULL REFERENCES evidence (id),
+    attached_at TEXT    NOT NULL,
+    attach_leaf INTEGER NOT NULL UNIQUE REFERENCES log_leaves (leaf_index),
+    detached_at TEXT,
+    detach_leaf INTEGER UNIQUE REFERENCES log_leaves (leaf_index),
+    PRIMARY KEY (case_code, evidence_id, attached_at)
+  ) WITHOUT ROWID;
+  `,
 ];

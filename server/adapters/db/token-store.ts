@@ -6,6 +6,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database';
+import { AppError } from '../../core/errors';
 
 import { ROLES, isRole, type Role } from '../../core/permissions';
 
@@ -17,6 +18,15 @@ export interface TokenRecord {
   role: Role;
   createdAt: string;
   revokedAt: string | null;
+  /** The holder's unit (9-digit department code): officers see their own unit's cases. */
+  unit: string | null;
+  /** An officer's law-enforcement certificate number: only certified officers open cases or attach evidence. */
+  certificate: string | null;
+}
+
+export interface TokenHolder {
+  unit?: string;
+  certificate?: string;
 }
 
 interface Row {
@@ -25,29 +35,43 @@ interface Row {
   role: Role;
   created_at: string;
   revoked_at: string | null;
+  unit: string | null;
+  certificate: string | null;
 }
 
 const TOKEN_PREFIX = 'cus_';
 const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
-const toRecord = (row: Row): TokenRecord => ({ id: row.id, name: row.name, role: row.role, createdAt: row.created_at, revokedAt: row.revoked_at });
+const toRecord = (row: Row): TokenRecord => ({
+  id: row.id,
+  name: row.name,
+  role: row.role,
+  createdAt: row.created_at,
+  revokedAt: row.revoked_at,
+  unit: row.unit,
+  certificate: row.certificate,
+});
 
 export class TokenStore {
-  private readonly insertStmt: Statement<[string, string, string, string, string]>;
+  private readonly insertStmt: Statement<[string, string, string, string, string, string | null, string | null]>;
   private readonly byHashStmt: Statement<[string], Row>;
   private readonly countStmt: Statement<[], { n: number }>;
 
   constructor(db: Db) {
-    this.insertStmt = db.prepare('INSERT INTO tokens (id, name, role, token_hash, created_at) VALUES (?, ?, ?, ?, ?)');
-    this.byHashStmt = db.prepare('SELECT id, name, role, created_at, revoked_at FROM tokens WHERE token_hash = ?');
+    this.insertStmt = db.prepare('INSERT INTO tokens (id, name, role, token_hash, created_at, unit, certificate) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.byHashStmt = db.prepare('SELECT id, name, role, created_at, revoked_at, unit, certificate FROM tokens WHERE token_hash = ?');
     this.countStmt = db.prepare('SELECT count(*) AS n FROM tokens');
   }
 
   /** Mints a token; the secret is returned once and never stored. */
-  create(name: string, role: Role, now = new Date()): { secret: string; token: TokenRecord } {
+  create(name: string, role: Role, now = new Date(), holder: TokenHolder = {}): { secret: string; token: TokenRecord } {
+    if (holder.unit !== undefined && !/^\d{9}$/.test(holder.unit)) throw new AppError('BAD_REQUEST', 'a unit is its 9-digit department code');
+    if (holder.certificate !== undefined && !/^[0-9A-Za-z-]{4,32}$/.test(holder.certificate)) throw new AppError('BAD_REQUEST', 'a certificate number is 4–32 letters, digits or dashes');
     const secret = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const id = `tok_${randomUUID()}`;
-    this.insertStmt.run(id, name, role, hashSecret(secret), now.toISOString());
-    return { secret, token: { id, name, role, createdAt: now.toISOString(), revokedAt: null } };
+    const unit = holder.unit ?? null;
+    const certificate = holder.certificate ?? null;
+    this.insertStmt.run(id, name, role, hashSecret(secret), now.toISOString(), unit, certificate);
+    return { secret, token: { id, name, role, createdAt: now.toISOString(), revokedAt: null, unit, certificate } };
   }
 
   /** The live token for a presented secret, or null (unknown or revoked). */

@@ -1,0 +1,44 @@
+/**
+ * Case events. `case.opened` names a new case (its action code); custody
+ * events record who did what to which object, with the stated purpose, so a
+ * court can ask not only "is this the recording?" but "who had it, and why?".
+ * This issue logs attach and detach; reads, shares and exports join them.
+ */
+import { z } from 'zod';
+import { actorSchema } from './actor';
+
+const isoDateTime = z.iso.datetime({ offset: true });
+const code = z.string().regex(/^\d{27}$/);
+
+export const caseOpenedEventSchema = z
+  .object({
+    version: z.literal('custos.event/v1'),
+    type: z.literal('case.opened'),
+    code,
+    actionType: z.string().regex(/^\d{2}$/),
+    unit: z.string().regex(/^\d{9}$/),
+    title: z.string().min(1).max(500),
+    openedBy: actorSchema,
+    certificate: z.string().min(1).max(32),
+    openedAt: isoDateTime,
+  })
+  .strict();
+
+export const CUSTODY_ACTIONS = ['attach', 'detach'] as const;
+export type CustodyAction = (typeof CUSTODY_ACTIONS)[number];
+
+export const custodyEventSchema = z
+  .object({
+    version: z.literal('custos.event/v1'),
+    type: z.enum(CUSTODY_ACTIONS.map((a) => `custody.${a}`) as [`custody.${CustodyAction}`, ...Array<`custody.${CustodyAction}`>]),
+    actor: actorSchema,
+    certificate: z.string().min(1).max(32).optional(),
+    caseCode: code.optional(),
+    evidenceId: z.string().min(1).max(64).optional(),
+    purpose: z.string().min(1).max(1000),
+    at: isoDateTime,
+  })
+  .strict();
+
+export type CaseOpenedEvent = z.infer<typeof caseOpenedEventSchema>;
+export type CustodyEvent = z.infer<typeof custodyEventSchema>;

@@ -1,0 +1,63 @@
+/** /v1/cases: cases named by their action code, and the evidence attached to them. */
+import { Router } from '@koa/router';
+import { requirePermission } from '../auth';
+import { readJsonBody } from '../request-input';
+import { ACTION_TYPES } from '../../core/action-code';
+import type { CaseOpenedEvent } from '../../core/case-events';
+import type { AppComponents } from '../components';
+import type { CaseRow } from '../../adapters/db/case-store';
+
+export function caseRoutes(c: AppComponents): Router {
+  const router = new Router({ prefix: '/v1/cases' });
+  const canOpen = requirePermission(c.tokens, 'case.open');
+  const canRead = requirePermission(c.tokens, 'case.read');
+  const canAttach = requirePermission(c.tokens, 'case.attach');
+
+  const view = (row: CaseRow) => {
+    const opened = JSON.parse(row.event) as CaseOpenedEvent;
+    return {
+      code: row.code,
+      actionType: { code: row.actionType, ...ACTION_TYPES[row.actionType] },
+      unit: row.unit,
+      title: opened.title,
+      status: row.status,
+      openedBy: { name: opened.openedBy.name, certificate: opened.certificate },
+      openedAt: row.openedAt,
+      leafIndex: row.leafIndex,
+      evidence: c.cases.attachments(row.code).map((a) => ({
+        evidenceId: a.evidenceId,
+        attachedAt: a.attachedAt,
+        attachLeaf: a.attachLeaf,
+        ...(a.detachedAt ? { detachedAt: a.detachedAt, detachLeaf: a.detachLeaf } : {}),
+        state: a.detachedAt ? 'detached' : 'attached',
+      })),
+    };
+  };
+
+  router.post('/', canOpen, async (ctx) => {
+    const body = (await readJsonBody(ctx, c.config.maxJsonBodyBytes)) as Record<string, unknown>;
+    const row = c.caseService.open(ctx.state.token, body ?? {});
+    ctx.status = 201;
+    ctx.set('Location', `/v1/cases/${row.code}`);
+    ctx.body = view(row);
+  });
+
+  router.get('/:code', canRead, (ctx) => {
+    ctx.body = view(c.caseService.find(ctx.params.code, ctx.state.token));
+  });
+
+  router.post('/:code/evidence', canAttach, async (ctx) => {
+    const body = (await readJsonBody(ctx, c.config.maxJsonBodyBytes)) as { evidenceId?: unknown; purpose?: unknown };
+    c.caseService.attach(ctx.state.token, ctx.params.code, body?.evidenceId, body?.purpose);
+    ctx.status = 201;
+    ctx.body = view(c.caseService.find(ctx.params.code, ctx.state.token));
+  });
+
+  router.delete('/:code/evidence/:evidenceId', canAttach, (ctx) => {
+    const purpose = ctx.query.purpose ?? ctx.get('Custos-Purpose');
+    c.caseService.detach(ctx.state.token, ctx.params.code, ctx.params.evidenceId, purpose);
+    ctx.body = view(c.caseService.find(ctx.params.code, ctx.state.token));
+  });
+
+  return router;
+}

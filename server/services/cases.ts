@@ -1,0 +1,120 @@
+/**
+ * Cases: opened by a certified officer under the next action code of the
+ * officer's unit, action type and day (the sequence is taken inside the write
+ * transaction, so concurrent openings never share a code); evidence attached
+ * and detached with a stated purpose, each a logged custody event. Detaching
+ * never deletes evidence.
+ */
+import { AppError } from '../core/errors';
+import { EVENT_VERSION, type Actor } from '../core/events';
+import { ACTION_TYPES, actionDate, formatActionCode } from '../core/action-code';
+import type { CaseOpenedEvent, CustodyEvent } from '../core/case-events';
+import type { Db } from '../adapters/db/database';
+import type { CaseRow, CaseStore } from '../adapters/db/case-store';
+import type { EvidenceStore } from '../adapters/db/evidence-store';
+import type { LogStore } from '../adapters/db/log-store';
+import type { TokenRecord } from '../adapters/db/token-store';
+
+export interface CaseComponents {
+  db: Db;
+  log: LogStore;
+  cases: CaseStore;
+  evidence: EvidenceStore;
+  now?: () => Date;
+}
+
+const actorOf = (token: TokenRecord): Actor => ({ tokenId: token.id, name: token.name, role: token.role });
+
+export function createCases({ db, log, cases, evidence, now = () => new Date() }: CaseComponents) {
+  const open = db.transaction((token: TokenRecord, actionType: string, title: string, custom: string): CaseRow => {
+    const at = now();
+    const date = actionDate(at);
+    const sequence = cases.nextSequence(token.unit!, actionType, date);
+    if (sequence > 9999) throw new AppError('BAD_REQUEST', `unit ${token.unit} has opened 9999 ${actionType} cases today: the action code has no room for more`);
+    const code = formatActionCode({ actionType, department: token.unit!, date, sequence, custom });
+    const event: CaseOpenedEvent = {
+      version: EVENT_VERSION,
+      type: 'case.opened',
+      code,
+      actionType,
+      unit: token.unit!,
+      title,
+      openedBy: actorOf(token),
+      certificate: token.certificate!,
+      openedAt: at.toISOString(),
+    };
+    const { leafIndex } = log.append(event, event.openedAt);
+    cases.insert(event, date, sequence, leafIndex);
+    return cases.byCode(code)!;
+  });
+
+  const custody = db.transaction((event: CustodyEvent, apply: (leafIndex: number) => void) => {
+    const { leafIndex } = log.append(event, event.at);
+    apply(leafIndex);
+    return leafIndex;
+  });
+
+  /** Only certified officers act on cases. */
+  function requireCertified(token: TokenRecord): void {
+    if (token.role !== 'officer' || !token.certificate || !token.unit) {
+      throw new AppError('OFFICER_NOT_CERTIFIED', 'only an officer with an enforcement certificate number and a unit may open cases or attach evidence');
+    }
+  }
+
+  function find(code: string, token: TokenRecord): CaseRow {
+    const row = /^\d{27}$/.test(code) ? cases.byCode(code) : null;
+    // Officers see their own unit's cases; another unit's case does not exist for them.
+    if (!row || (token.role === 'officer' && token.unit !== row.unit)) throw new AppError('CASE_NOT_FOUND', `no case ${code}`);
+    return row;
+  }
+
+  function custodyEvent(type: CustodyEvent['type'], token: TokenRecord, fields: { caseCode: string; evidenceId: string; purpose: string }): CustodyEvent {
+    return {
+      version: EVENT_VERSION,
+      type,
+      actor: actorOf(token),
+      ...(token.certificate ? { certificate: token.certificate } : {}),
+      ...fields,
+      at: now().toISOString(),
+    };
+  }
+
+  return {
+    find,
+    open(token: TokenRecord, input: { actionType?: unknown; title?: unknown; custom?: unknown }): CaseRow {
+      requireCertified(token);
+      if (typeof input.actionType !== 'string' || !ACTION_TYPES[input.actionType]) {
+        throw new AppError('BAD_REQUEST', `actionType is one of ${Object.entries(ACTION_TYPES).map(([k, v]) => `${k} (${v.en}, ${v.zh})`).join(', ')}`);
+      }
+      if (typeof input.title !== 'string' || input.title.trim() === '' || input.title.length > 500) throw new AppError('BAD_REQUEST', 'title is 1–500 characters');
+      const custom = input.custom === undefined ? '00000' : input.custom;
+      if (typeof custom !== 'string' || !/^\d{5}$/.test(custom)) throw new AppError('BAD_REQUEST', 'custom is 5 digits');
+      return open(token, input.actionType, input.title.trim(), custom);
+    },
+    attach(token: TokenRecord, code: string, evidenceId: unknown, purpose: unknown) {
+      requireCertified(token);
+      const row = find(code, token);
+      if (typeof evidenceId !== 'string' || !evidence.byId(evidenceId)) throw new AppError('EVIDENCE_NOT_FOUND', `no evidence with id ${String(evidenceId)}`);
+      const stated = statedPurpose(purpose);
+      if (cases.activeAttachment(row.code, evidenceId)) throw new AppError('ALREADY_ATTACHED', `evidence ${evidenceId} is already attached to case ${row.code}`);
+      const event = custodyEvent('custody.attach', token, { caseCode: row.code, evidenceId, purpose: stated });
+      custody(event, (leaf) => cases.attach(row.code, evidenceId, event.at, leaf));
+      return cases.activeAttachment(row.code, evidenceId)!;
+    },
+    detach(token: TokenRecord, code: string, evidenceId: string, purpose: unknown) {
+      requireCertified(token);
+      const row = find(code, token);
+      const stated = statedPurpose(purpose);
+      if (!cases.activeAttachment(row.code, evidenceId)) throw new AppError('NOT_ATTACHED', `evidence ${evidenceId} is not attached to case ${row.code}`);
+      const event = custodyEvent('custody.detach', token, { caseCode: row.code, evidenceId, purpose: stated });
+      custody(event, (leaf) => cases.detach(row.code, evidenceId, event.at, leaf));
+    },
+  };
+}
+
+function statedPurpose(purpose: unknown): string {
+  if (typeof purpose !== 'string' || purpose.trim() === '' || purpose.length > 1000) throw new AppError('PURPOSE_REQUIRED', 'state the purpose (1–1000 characters): it is logged with the action');
+  return purpose.trim();
+}
+
+export type Cases = ReturnType<typeof createCases>;

@@ -1,0 +1,80 @@
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { parseActionCode } from '../../server/core/action-code';
+import { getJson, postJson, startTestServer, upload, type TestServer } from '../helpers/server';
+
+describe('cases: action codes, certified officers, attach/detach as custody events', function () {
+  this.timeout(60_000);
+  let server: TestServer;
+  let officer: string;
+  let otherUnit: string;
+  let uncertified: string;
+  let auditor: string;
+
+  before(async () => {
+    server = await startTestServer({ config: { media: { enabled: false } } });
+    const { tokens } = server.custos.components;
+    officer = tokens.create('officer 0421', 'officer', new Date(), { unit: '110105000', certificate: 'ZF-11010500421' }).secret;
+    otherUnit = tokens.create('officer 0777', 'officer', new Date(), { unit: '310101000', certificate: 'ZF-31010100777' }).secret;
+    uncertified = tokens.create('officer 0999', 'officer', new Date(), { unit: '110105000' }).secret;
+    auditor = tokens.create('auditor 1', 'auditor').secret;
+  });
+  after(async () => server.stop({ remove: true }));
+
+  const openCase = (token: string, body: unknown) => postJson(`${server.url}/v1/cases`, body, token);
+
+  it('opens a case under the next valid 27-digit code of the unit, type and day, logged as case.opened', async () => {
+    const first = await openCase(officer, { actionType: '02', title: '无证经营 unlicensed trading' });
+    expect(first.status, JSON.stringify(first.body)).to.equal(201);
+    const parsed = parseActionCode(first.body.code);
+    expect(parsed).to.include({ actionType: '02', department: '110105000', sequence: 1, custom: '00000' });
+    expect(first.body.actionType).to.deep.equal({ code: '02', en: 'penalty', zh: '处罚' });
+    const entry = (await getJson(`${server.url}/v1/log/entries?start=${first.body.leafIndex}&end=${first.body.leafIndex + 1}`)).body.entries[0];
+    expect(entry.event).to.include({ type: 'case.opened', code: first.body.code, certificate: 'ZF-11010500421' });
+  });
+
+  it('never gives two concurrent openings the same code', async () => {
+    const opened = await Promise.all(Array.from({ length: 8 }, (_, i) => openCase(officer, { actionType: '01', title: `inspection ${i}` })));
+    const codes = opened.map((r) => r.body.code);
+    expect(new Set(codes).size).to.equal(8);
+    expect(codes.map((code) => parseActionCode(code).sequence).sort((a, b) => a - b)).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('refuses officers without a certificate (403 OFFICER_NOT_CERTIFIED), other roles (403), and bad input (400)', async () => {
+    expect((await openCase(uncertified, { actionType: '02', title: 'x' })).body.error.code).to.equal('OFFICER_NOT_CERTIFIED');
+    expect((await openCase(auditor, { actionType: '02', title: 'x' })).body.error.code).to.equal('FORBIDDEN');
+    expect((await openCase(officer, { actionType: '99', title: 'x' })).status).to.equal(400);
+    expect((await openCase(officer, { actionType: '02', title: '' })).status).to.equal(400);
+  });
+
+  it('attaches evidence with a stated purpose and detaches it without deleting it; both are custody events', async () => {
+    const { body: c } = await openCase(officer, { actionType: '03', title: 'seizure' });
+    const evidence = (await upload(server.url, randomBytes(2000), { token: officer })).body;
+    const noPurpose = await postJson(`${server.url}/v1/cases/${c.code}/evidence`, { evidenceId: evidence.id }, officer);
+    expect(noPurpose.body.error.code).to.equal('PURPOSE_REQUIRED');
+    const attached = await postJson(`${server.url}/v1/cases/${c.code}/evidence`, { evidenceId: evidence.id, purpose: 'body camera recording of the seizure' }, officer);
+    expect(attached.status).to.equal(201);
+    expect(attached.body.evidence).to.have.length(1);
+    expect((await postJson(`${server.url}/v1/cases/${c.code}/evidence`, { evidenceId: evidence.id, purpose: 'again' }, officer)).body.error.code).to.equal('ALREADY_ATTACHED');
+
+    const detached = await fetch(`${server.url}/v1/cases/${c.code}/evidence/${evidence.id}?purpose=${encodeURIComponent('attached to the wrong case')}`, { method: 'DELETE', headers: { authorization: `Bearer ${officer}` } });
+    const view = (await detached.json()) as any;
+    expect(view.evidence[0]).to.include({ state: 'detached', evidenceId: evidence.id });
+    expect((await getJson(`${server.url}/v1/evidence/${evidence.id}`, officer)).status).to.equal(200); // still there
+
+    const leaves = [view.evidence[0].attachLeaf, view.evidence[0].detachLeaf];
+    const events = await Promise.all(leaves.map(async (leaf: number) => (await getJson(`${server.url}/v1/log/entries?start=${leaf}&end=${leaf + 1}`)).body.entries[0].event));
+    expect(events.map((e: any) => e.type)).to.deep.equal(['custody.attach', 'custody.detach']);
+    expect(events[0]).to.include({ caseCode: c.code, evidenceId: evidence.id, purpose: 'body camera recording of the seizure', certificate: 'ZF-11010500421' });
+    expect(events[1].purpose).to.equal('attached to the wrong case');
+  });
+
+  it('shows a case to its own unit and to the auditor, not to another unit (404)', async () => {
+    const { body: c } = await openCase(officer, { actionType: '04', title: 'licence check' });
+    expect((await getJson(`${server.url}/v1/cases/${c.code}`, officer)).status).to.equal(200);
+    expect((await getJson(`${server.url}/v1/cases/${c.code}`, auditor)).status).to.equal(200);
+    const hidden = await getJson(`${server.url}/v1/cases/${c.code}`, otherUnit);
+    expect(hidden.status).to.equal(404);
+    expect(hidden.body.error.code).to.equal('CASE_NOT_FOUND');
+  });
+});
