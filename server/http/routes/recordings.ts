@@ -127,6 +127,8 @@ export function recordingRoutes(c: AppComponents): Router {
     const sealed = recording.sealedEvent ? (JSON.parse(recording.sealedEvent) as RecordingSealedEvent) : null;
     const anchored = c.anchors.latest();
     const covered = (leaf: number) => anchored !== null && anchored.treeSize > leaf;
+    const rows = c.recordings.segments(recording.id);
+    const lastLeaf = recording.sealedLeaf ?? Math.max(recording.startedLeaf, ...rows.map((s) => s.leafIndex));
     return {
       id: recording.id,
       ...started.recording,
@@ -136,7 +138,7 @@ export function recordingRoutes(c: AppComponents): Router {
       segmentCount: recording.segmentCount,
       lastSegmentHash: recording.lastSha256,
       ...(sealed ? { sealedAt: sealed.seal.sealedAt } : {}),
-      segments: c.recordings.segments(recording.id).map((segment) => {
+      segments: rows.map((segment) => {
         const event = JSON.parse(segment.event) as SegmentRecordedEvent;
         return {
           sequence: segment.sequence,
@@ -149,7 +151,8 @@ export function recordingRoutes(c: AppComponents): Router {
           status: covered(segment.leafIndex) ? 'anchored' : 'pending',
         };
       }),
-      status: covered(recording.sealedLeaf ?? Math.max(recording.startedLeaf, ...c.recordings.segments(recording.id).map((s) => s.leafIndex))) ? 'anchored' : 'pending',
+      // Anchored once everything logged so far (up to the seal, if sealed) is in an anchored head.
+      status: covered(lastLeaf) ? 'anchored' : 'pending',
       ...(anchored ? { anchor: anchorView(anchored) } : {}),
       content: `/v1/recordings/${recording.id}/content`,
       verification: `/v1/recordings/${recording.id}/verification`,
