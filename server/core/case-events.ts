@@ -2,7 +2,7 @@
  * Case events. `case.opened` names a new case (its action code); custody
  * events record who did what to which object, with the stated purpose, so a
  * court can ask not only "is this the recording?" but "who had it, and why?".
- * This issue logs attach and detach; reads, shares and exports join them.
+ * Logged so far: attach, detach, status changes and notes; reads, shares and exports join them.
  */
 import { z } from 'zod';
 import { actorSchema } from './actor';
@@ -24,7 +24,18 @@ export const caseOpenedEventSchema = z
   })
   .strict();
 
-export const CUSTODY_ACTIONS = ['attach', 'detach'] as const;
+export const CUSTODY_ACTIONS = ['attach', 'detach', 'status', 'note'] as const;
+
+export const CASE_STATUSES = ['open', 'under-review', 'decided', 'archived'] as const;
+export type CaseStatus = (typeof CASE_STATUSES)[number];
+
+/** Where a case may go from each status: forward, or back to the officer from review. */
+export const STATUS_TRANSITIONS: Readonly<Record<CaseStatus, readonly CaseStatus[]>> = {
+  open: ['under-review'],
+  'under-review': ['open', 'decided'],
+  decided: ['archived'],
+  archived: [],
+};
 export type CustodyAction = (typeof CUSTODY_ACTIONS)[number];
 
 export const custodyEventSchema = z
@@ -35,6 +46,8 @@ export const custodyEventSchema = z
     certificate: z.string().min(1).max(32).optional(),
     caseCode: code.optional(),
     evidenceId: z.string().min(1).max(64).optional(),
+    status: z.object({ from: z.enum(CASE_STATUSES), to: z.enum(CASE_STATUSES) }).strict().optional(),
+    note: z.string().min(1).max(10_000).optional(),
     purpose: z.string().min(1).max(1000),
     at: isoDateTime,
   })

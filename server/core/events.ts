@@ -60,6 +60,8 @@ const KNOWN_EVENTS: Record<string, z.ZodType | undefined> = {
   'case.opened': caseOpenedEventSchema,
   'custody.attach': custodyEventSchema,
   'custody.detach': custodyEventSchema,
+  'custody.status': custodyEventSchema,
+  'custody.note': custodyEventSchema,
 };
 
 export function parseLogEvent(value: unknown): LogEvent {

@@ -29,6 +29,10 @@ export const PERMISSIONS = {
   'case.read': ['admin', 'officer', 'reviewer', 'notary', 'auditor'],
   /** Attach and detach evidence (certified officers only). */
   'case.attach': ['officer'],
+  /** Move a case along its statuses (open → under review → decided → archived). */
+  'case.status': ['officer', 'reviewer', 'admin'],
+  /** Add a note to a case (logged; notes are never edited). */
+  'case.note': ['officer', 'reviewer'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -8,7 +8,7 @@
 import { AppError } from '../core/errors';
 import { EVENT_VERSION, type Actor } from '../core/events';
 import { ACTION_TYPES, actionDate, formatActionCode } from '../core/action-code';
-import type { CaseOpenedEvent, CustodyEvent } from '../core/case-events';
+import { CASE_STATUSES, STATUS_TRANSITIONS, type CaseOpenedEvent, type CaseStatus, type CustodyEvent } from '../core/case-events';
 import type { Db } from '../adapters/db/database';
 import type { CaseRow, CaseStore } from '../adapters/db/case-store';
 import type { EvidenceStore } from '../adapters/db/evidence-store';
@@ -68,7 +68,11 @@ export function createCases({ db, log, cases, evidence, now = () => new Date() }
     return row;
   }
 
-  function custodyEvent(type: CustodyEvent['type'], token: TokenRecord, fields: { caseCode: string; evidenceId: string; purpose: string }): CustodyEvent {
+  function custodyEvent(
+    type: CustodyEvent['type'],
+    token: TokenRecord,
+    fields: { caseCode: string; evidenceId?: string; purpose: string; status?: { from: CaseStatus; to: CaseStatus }; note?: string },
+  ): CustodyEvent {
     return {
       version: EVENT_VERSION,
       type,
@@ -100,6 +104,26 @@ export function createCases({ db, log, cases, evidence, now = () => new Date() }
       const event = custodyEvent('custody.attach', token, { caseCode: row.code, evidenceId, purpose: stated });
       custody(event, (leaf) => cases.attach(row.code, evidenceId, event.at, leaf));
       return cases.activeAttachment(row.code, evidenceId)!;
+    },
+    /** Moves a case along STATUS_TRANSITIONS; the reason is logged as the purpose. */
+    setStatus(token: TokenRecord, code: string, to: unknown, reason: unknown): CaseRow {
+      const row = find(code, token);
+      if (typeof to !== 'string' || !(CASE_STATUSES as readonly string[]).includes(to)) throw new AppError('BAD_REQUEST', `status is one of ${CASE_STATUSES.join(', ')}`);
+      const next = to as CaseStatus;
+      if (!STATUS_TRANSITIONS[row.status].includes(next)) {
+        throw new AppError('INVALID_STATUS_CHANGE', `a case that is ${row.status} can go to ${STATUS_TRANSITIONS[row.status].join(' or ') || 'nothing (archived is final)'}, not ${next}`);
+      }
+      const event = custodyEvent('custody.status', token, { caseCode: row.code, status: { from: row.status, to: next }, purpose: statedPurpose(reason) });
+      custody(event, () => {
+        if (!cases.setStatus(row.code, row.status, next)) throw new AppError('INVALID_STATUS_CHANGE', `case ${row.code} changed status meanwhile; reload it`);
+      });
+      return cases.byCode(row.code)!;
+    },
+    /** A case note is a logged event: notes cannot be edited or removed. */
+    addNote(token: TokenRecord, code: string, text: unknown): number {
+      const row = find(code, token);
+      if (typeof text !== 'string' || text.trim() === '' || text.length > 10_000) throw new AppError('BAD_REQUEST', 'a note is 1–10000 characters');
+      return custody(custodyEvent('custody.note', token, { caseCode: row.code, note: text.trim(), purpose: 'case note' }), () => undefined);
     },
     detach(token: TokenRecord, code: string, evidenceId: string, purpose: unknown) {
       requireCertified(token);

@@ -15,6 +15,8 @@ const EXPECTED: Record<Permission, Record<Role, boolean>> = {
   'case.open': row(0, 1, 0, 0, 0, 0, 0, 0),
   'case.read': row(1, 1, 0, 1, 1, 0, 1, 0),
   'case.attach': row(0, 1, 0, 0, 0, 0, 0, 0),
+  'case.status': row(1, 1, 0, 1, 0, 0, 0, 0),
+  'case.note': row(0, 1, 0, 1, 0, 0, 0, 0),
 };
 
 function row(...cells: number[]): Record<Role, boolean> {

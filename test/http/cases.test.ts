@@ -69,6 +69,39 @@ describe('cases: action codes, certified officers, attach/detach as custody even
     expect(events[1].purpose).to.equal('attached to the wrong case');
   });
 
+  it('moves a case only along open → under-review → decided → archived (or back to open from review), each change logged with its reason', async () => {
+    const reviewer = server.custos.components.tokens.create('legal officer', 'reviewer').secret;
+    const { body: c } = await openCase(officer, { actionType: '02', title: 'status walk' });
+    const move = (token: string, status: string, reason = 'because') => postJson(`${server.url}/v1/cases/${c.code}/status`, { status, reason }, token);
+    expect((await move(officer, 'decided')).body.error.code).to.equal('INVALID_STATUS_CHANGE');
+    expect((await move(officer, 'under-review', 'evidence complete')).body.status).to.equal('under-review');
+    expect((await move(reviewer, 'open', 'missing the witness statement')).body.status).to.equal('open');
+    expect((await move(officer, 'under-review', 'statement added')).body.status).to.equal('under-review');
+    expect((await move(reviewer, 'decided', 'penalty decided')).body.status).to.equal('decided');
+    expect((await move(server.adminToken, 'archived', 'closed')).body.status).to.equal('archived');
+    expect((await move(server.adminToken, 'open', 'reopen')).body.error.code).to.equal('INVALID_STATUS_CHANGE');
+    expect((await move(auditor, 'open')).status).to.equal(403);
+
+    const head = (await getJson(`${server.url}/v1/log/head`)).body.treeSize;
+    const entries = (await getJson(`${server.url}/v1/log/entries?start=${head - 5}&end=${head}`)).body.entries.map((e: any) => e.event);
+    expect(entries.map((e: any) => `${e.status.from}>${e.status.to}:${e.purpose}`)).to.deep.equal([
+      'open>under-review:evidence complete',
+      'under-review>open:missing the witness statement',
+      'open>under-review:statement added',
+      'under-review>decided:penalty decided',
+      'decided>archived:closed',
+    ]);
+  });
+
+  it('logs case notes as custody.note events', async () => {
+    const { body: c } = await openCase(officer, { actionType: '01', title: 'notes' });
+    const note = await postJson(`${server.url}/v1/cases/${c.code}/notes`, { text: '当事人拒绝签字 — the party refused to sign' }, officer);
+    expect(note.status).to.equal(201);
+    const entry = (await getJson(`${server.url}/v1/log/entries?start=${note.body.leafIndex}&end=${note.body.leafIndex + 1}`)).body.entries[0].event;
+    expect(entry).to.include({ type: 'custody.note', caseCode: c.code, note: '当事人拒绝签字 — the party refused to sign' });
+    expect((await postJson(`${server.url}/v1/cases/${c.code}/notes`, { text: '' }, officer)).status).to.equal(400);
+  });
+
   it('shows a case to its own unit and to the auditor, not to another unit (404)', async () => {
     const { body: c } = await openCase(officer, { actionType: '04', title: 'licence check' });
     expect((await getJson(`${server.url}/v1/cases/${c.code}`, officer)).status).to.equal(200);

@@ -4,7 +4,7 @@ import type { Db } from './database';
 import { canonicalize } from '../../core/jcs';
 import type { CaseOpenedEvent } from '../../core/case-events';
 
-export type CaseStatus = 'open' | 'under-review' | 'decided' | 'archived';
+import type { CaseStatus } from '../../core/case-events';
 
 export interface CaseRow {
   code: string;
@@ -62,6 +62,7 @@ export class CaseStore {
   private readonly activeStmt: Statement<[string, string], AttachmentDbRow>;
   private readonly attachStmt: Statement<[string, string, string, number]>;
   private readonly detachStmt: Statement<[string, number, string, string]>;
+  private readonly statusStmt: Statement<[string, string, string]>;
 
   constructor(db: Db) {
     this.byCodeStmt = db.prepare('SELECT * FROM cases WHERE code = ?');
@@ -70,6 +71,7 @@ export class CaseStore {
     this.attachmentsStmt = db.prepare('SELECT * FROM case_evidence WHERE case_code = ? ORDER BY attach_leaf');
     this.activeStmt = db.prepare('SELECT * FROM case_evidence WHERE case_code = ? AND evidence_id = ? AND detached_at IS NULL');
     this.attachStmt = db.prepare('INSERT INTO case_evidence (case_code, evidence_id, attached_at, attach_leaf) VALUES (?, ?, ?, ?)');
+    this.statusStmt = db.prepare('UPDATE cases SET status = ? WHERE code = ? AND status = ?');
     this.detachStmt = db.prepare('UPDATE case_evidence SET detached_at = ?, detach_leaf = ? WHERE case_code = ? AND evidence_id = ? AND detached_at IS NULL');
   }
 
@@ -99,6 +101,11 @@ export class CaseStore {
 
   attach(code: string, evidenceId: string, at: string, leafIndex: number): void {
     this.attachStmt.run(code, evidenceId, at, leafIndex);
+  }
+
+  /** Compare-and-set: false if the status changed meanwhile. */
+  setStatus(code: string, from: CaseStatus, to: CaseStatus): boolean {
+    return this.statusStmt.run(to, code, from).changes === 1;
   }
 
   detach(code: string, evidenceId: string, at: string, leafIndex: number): void {

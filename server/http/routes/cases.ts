@@ -12,6 +12,8 @@ export function caseRoutes(c: AppComponents): Router {
   const canOpen = requirePermission(c.tokens, 'case.open');
   const canRead = requirePermission(c.tokens, 'case.read');
   const canAttach = requirePermission(c.tokens, 'case.attach');
+  const canChangeStatus = requirePermission(c.tokens, 'case.status');
+  const canNote = requirePermission(c.tokens, 'case.note');
 
   const view = (row: CaseRow) => {
     const opened = JSON.parse(row.event) as CaseOpenedEvent;
@@ -51,6 +53,18 @@ export function caseRoutes(c: AppComponents): Router {
     c.caseService.attach(ctx.state.token, ctx.params.code, body?.evidenceId, body?.purpose);
     ctx.status = 201;
     ctx.body = view(c.caseService.find(ctx.params.code, ctx.state.token));
+  });
+
+  router.post('/:code/status', canChangeStatus, async (ctx) => {
+    const body = (await readJsonBody(ctx, c.config.maxJsonBodyBytes)) as { status?: unknown; reason?: unknown };
+    ctx.body = view(c.caseService.setStatus(ctx.state.token, ctx.params.code, body?.status, body?.reason));
+  });
+
+  router.post('/:code/notes', canNote, async (ctx) => {
+    const body = (await readJsonBody(ctx, c.config.maxJsonBodyBytes)) as { text?: unknown };
+    const leafIndex = c.caseService.addNote(ctx.state.token, ctx.params.code, body?.text);
+    ctx.status = 201;
+    ctx.body = { caseCode: ctx.params.code, leafIndex };
   });
 
   router.delete('/:code/evidence/:evidenceId', canAttach, (ctx) => {
