@@ -30,6 +30,8 @@ import { DeviceStore } from './adapters/db/device-store';
 import { RecordingStore } from './adapters/db/recording-store';
 import { CaseStore } from './adapters/db/case-store';
 import { createCases } from './services/cases';
+import { CustodyStore } from './adapters/db/custody-store';
+import { createCustody } from './services/custody';
 import { createRecordings } from './services/recordings';
 import { checkDeviceSignature, createDeviceRegistry } from './services/devices';
 import { MediaStore, RenditionStore } from './adapters/db/media-store';
@@ -121,6 +123,8 @@ export async function startCustos(config: Readonly<Config>, options: StartOption
     const devices = new DeviceStore(db);
     const recordings = new RecordingStore(db);
     const cases = new CaseStore(db);
+    const custodyStore = new CustodyStore(db);
+    const custody = createCustody({ db, log, custody: custodyStore });
     const media = new MediaStore(db);
     const renditions = new RenditionStore(db);
     const mediaTool = config.media.enabled ? await loadMediaTool(config, logger) : undefined;
@@ -177,7 +181,9 @@ export async function startCustos(config: Readonly<Config>, options: StartOption
       devices,
       deviceRegistry: createDeviceRegistry({ db, log, devices }),
       cases,
-      caseService: createCases({ db, log, cases, evidence }),
+      caseService: createCases({ db, log, cases, evidence, custody }),
+      custody,
+      custodyStore,
       recordings,
       recordingService: createRecordings({
         db,

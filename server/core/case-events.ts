@@ -24,7 +24,10 @@ export const caseOpenedEventSchema = z
   })
   .strict();
 
-export const CUSTODY_ACTIONS = ['attach', 'detach', 'status', 'note'] as const;
+export const CUSTODY_ACTIONS = ['attach', 'detach', 'status', 'note', 'read'] as const;
+
+/** What a custody.read event read. */
+export const READ_OBJECTS = ['content', 'rendition', 'proof', 'segment', 'recording'] as const;
 
 export const CASE_STATUSES = ['open', 'under-review', 'decided', 'archived'] as const;
 export type CaseStatus = (typeof CASE_STATUSES)[number];
@@ -48,6 +51,17 @@ export const custodyEventSchema = z
     evidenceId: z.string().min(1).max(64).optional(),
     status: z.object({ from: z.enum(CASE_STATUSES), to: z.enum(CASE_STATUSES) }).strict().optional(),
     note: z.string().min(1).max(10_000).optional(),
+    read: z
+      .object({
+        object: z.enum(READ_OBJECTS),
+        rendition: z.string().max(32).optional(),
+        recordingId: z.string().max(64).optional(),
+        sequence: z.number().int().nonnegative().optional(),
+        /** The byte range served, for a ranged read. */
+        range: z.string().max(64).optional(),
+      })
+      .strict()
+      .optional(),
     purpose: z.string().min(1).max(1000),
     at: isoDateTime,
   })

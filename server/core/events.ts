@@ -62,6 +62,7 @@ const KNOWN_EVENTS: Record<string, z.ZodType | undefined> = {
   'custody.detach': custodyEventSchema,
   'custody.status': custodyEventSchema,
   'custody.note': custodyEventSchema,
+  'custody.read': custodyEventSchema,
 };
 
 export function parseLogEvent(value: unknown): LogEvent {

@@ -10,6 +10,8 @@ import type { DeviceRegistry } from '../services/devices';
 import type { RecordingStore } from '../adapters/db/recording-store';
 import type { CaseStore } from '../adapters/db/case-store';
 import type { Cases } from '../services/cases';
+import type { Custody } from '../services/custody';
+import type { CustodyStore } from '../adapters/db/custody-store';
 import type { Recordings } from '../services/recordings';
 import type { AnchorStore } from '../adapters/db/anchor-store';
 import type { EvidenceStore } from '../adapters/db/evidence-store';
@@ -41,6 +43,8 @@ export interface AppComponents {
   deviceRegistry: DeviceRegistry;
   cases: CaseStore;
   caseService: Cases;
+  custody: Custody;
+  custodyStore: CustodyStore;
   recordings: RecordingStore;
   recordingService: Recordings;
   /** Resumable (tus) uploads in flight, under <dataDir>/uploads. */

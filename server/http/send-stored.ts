@@ -11,7 +11,8 @@ export interface StoredFile {
   mediaType: string;
 }
 
-export function sendStored(ctx: Context, content: ContentStore, file: StoredFile): void {
+/** `onServe` runs just before bytes are sent (not for a 304), e.g. to log the read with the range served. */
+export function sendStored(ctx: Context, content: ContentStore, file: StoredFile, onServe: (range?: string) => void = () => undefined): void {
   const etag = `"${file.sha256}"`;
   ctx.set('ETag', etag);
   ctx.set('Accept-Ranges', 'bytes');
@@ -22,6 +23,7 @@ export function sendStored(ctx: Context, content: ContentStore, file: StoredFile
   }
   const range = parseRangeOrAnswer416(ctx, file.size);
   ctx.type = file.mediaType;
+  onServe(range ? `${range.start}-${range.end}` : undefined);
   if (range) {
     ctx.status = 206;
     ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${file.size}`);

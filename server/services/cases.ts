@@ -8,24 +8,26 @@
 import { AppError } from '../core/errors';
 import { EVENT_VERSION, type Actor } from '../core/events';
 import { ACTION_TYPES, actionDate, formatActionCode } from '../core/action-code';
-import { CASE_STATUSES, STATUS_TRANSITIONS, type CaseOpenedEvent, type CaseStatus, type CustodyEvent } from '../core/case-events';
+import { CASE_STATUSES, STATUS_TRANSITIONS, type CaseOpenedEvent, type CaseStatus } from '../core/case-events';
 import type { Db } from '../adapters/db/database';
 import type { CaseRow, CaseStore } from '../adapters/db/case-store';
 import type { EvidenceStore } from '../adapters/db/evidence-store';
 import type { LogStore } from '../adapters/db/log-store';
 import type { TokenRecord } from '../adapters/db/token-store';
+import { statedPurpose, type Custody } from './custody';
 
 export interface CaseComponents {
   db: Db;
   log: LogStore;
   cases: CaseStore;
   evidence: EvidenceStore;
+  custody: Custody;
   now?: () => Date;
 }
 
 const actorOf = (token: TokenRecord): Actor => ({ tokenId: token.id, name: token.name, role: token.role });
 
-export function createCases({ db, log, cases, evidence, now = () => new Date() }: CaseComponents) {
+export function createCases({ db, log, cases, evidence, custody, now = () => new Date() }: CaseComponents) {
   const open = db.transaction((token: TokenRecord, actionType: string, title: string, custom: string): CaseRow => {
     const at = now();
     const date = actionDate(at);
@@ -48,12 +50,6 @@ export function createCases({ db, log, cases, evidence, now = () => new Date() }
     return cases.byCode(code)!;
   });
 
-  const custody = db.transaction((event: CustodyEvent, apply: (leafIndex: number) => void) => {
-    const { leafIndex } = log.append(event, event.at);
-    apply(leafIndex);
-    return leafIndex;
-  });
-
   /** Only certified officers act on cases. */
   function requireCertified(token: TokenRecord): void {
     if (token.role !== 'officer' || !token.certificate || !token.unit) {
@@ -66,21 +62,6 @@ export function createCases({ db, log, cases, evidence, now = () => new Date() }
     // Officers see their own unit's cases; another unit's case does not exist for them.
     if (!row || (token.role === 'officer' && token.unit !== row.unit)) throw new AppError('CASE_NOT_FOUND', `no case ${code}`);
     return row;
-  }
-
-  function custodyEvent(
-    type: CustodyEvent['type'],
-    token: TokenRecord,
-    fields: { caseCode: string; evidenceId?: string; purpose: string; status?: { from: CaseStatus; to: CaseStatus }; note?: string },
-  ): CustodyEvent {
-    return {
-      version: EVENT_VERSION,
-      type,
-      actor: actorOf(token),
-      ...(token.certificate ? { certificate: token.certificate } : {}),
-      ...fields,
-      at: now().toISOString(),
-    };
   }
 
   return {
@@ -101,8 +82,8 @@ export function createCases({ db, log, cases, evidence, now = () => new Date() }
       if (typeof evidenceId !== 'string' || !evidence.byId(evidenceId)) throw new AppError('EVIDENCE_NOT_FOUND', `no evidence with id ${String(evidenceId)}`);
       const stated = statedPurpose(purpose);
       if (cases.activeAttachment(row.code, evidenceId)) throw new AppError('ALREADY_ATTACHED', `evidence ${evidenceId} is already attached to case ${row.code}`);
-      const event = custodyEvent('custody.attach', token, { caseCode: row.code, evidenceId, purpose: stated });
-      custody(event, (leaf) => cases.attach(row.code, evidenceId, event.at, leaf));
+      const event = custody.event('custody.attach', token, { caseCode: row.code, evidenceId, purpose: stated });
+      custody.record(event, (leaf) => cases.attach(row.code, evidenceId, event.at, leaf));
       return cases.activeAttachment(row.code, evidenceId)!;
     },
     /** Moves a case along STATUS_TRANSITIONS; the reason is logged as the purpose. */
@@ -113,8 +94,8 @@ export function createCases({ db, log, cases, evidence, now = () => new Date() }
       if (!STATUS_TRANSITIONS[row.status].includes(next)) {
         throw new AppError('INVALID_STATUS_CHANGE', `a case that is ${row.status} can go to ${STATUS_TRANSITIONS[row.status].join(' or ') || 'nothing (archived is final)'}, not ${next}`);
       }
-      const event = custodyEvent('custody.status', token, { caseCode: row.code, status: { from: row.status, to: next }, purpose: statedPurpose(reason) });
-      custody(event, () => {
+      const event = custody.event('custody.status', token, { caseCode: row.code, status: { from: row.status, to: next }, purpose: statedPurpose(reason) });
+      custody.record(event, () => {
         if (!cases.setStatus(row.code, row.status, next)) throw new AppError('INVALID_STATUS_CHANGE', `case ${row.code} changed status meanwhile; reload it`);
       });
       return cases.byCode(row.code)!;
@@ -123,22 +104,17 @@ export function createCases({ db, log, cases, evidence, now = () => new Date() }
     addNote(token: TokenRecord, code: string, text: unknown): number {
       const row = find(code, token);
       if (typeof text !== 'string' || text.trim() === '' || text.length > 10_000) throw new AppError('BAD_REQUEST', 'a note is 1–10000 characters');
-      return custody(custodyEvent('custody.note', token, { caseCode: row.code, note: text.trim(), purpose: 'case note' }), () => undefined);
+      return custody.record(custody.event('custody.note', token, { caseCode: row.code, note: text.trim(), purpose: 'case note' }), () => undefined);
     },
     detach(token: TokenRecord, code: string, evidenceId: string, purpose: unknown) {
       requireCertified(token);
       const row = find(code, token);
       const stated = statedPurpose(purpose);
       if (!cases.activeAttachment(row.code, evidenceId)) throw new AppError('NOT_ATTACHED', `evidence ${evidenceId} is not attached to case ${row.code}`);
-      const event = custodyEvent('custody.detach', token, { caseCode: row.code, evidenceId, purpose: stated });
-      custody(event, (leaf) => cases.detach(row.code, evidenceId, event.at, leaf));
+      const event = custody.event('custody.detach', token, { caseCode: row.code, evidenceId, purpose: stated });
+      custody.record(event, (leaf) => cases.detach(row.code, evidenceId, event.at, leaf));
     },
   };
-}
-
-function statedPurpose(purpose: unknown): string {
-  if (typeof purpose !== 'string' || purpose.trim() === '' || purpose.length > 1000) throw new AppError('PURPOSE_REQUIRED', 'state the purpose (1–1000 characters): it is logged with the action');
-  return purpose.trim();
 }
 
 export type Cases = ReturnType<typeof createCases>;

@@ -65,7 +65,7 @@ describe('custos rederive and custos verify on renditions', function () {
     const bundle = (await getJson(`${server.url}/v1/evidence/${id}/renditions/playback/proof`, server.adminToken)).body;
     const bundlePath = join(work, 'playback.proof.json');
     writeFileSync(bundlePath, JSON.stringify(bundle));
-    const bytes = Buffer.from(await (await fetch(`${server.url}/v1/evidence/${id}/renditions/playback/content`, { headers: { authorization: `Bearer ${server.adminToken}` } })).arrayBuffer());
+    const bytes = Buffer.from(await (await fetch(`${server.url}/v1/evidence/${id}/renditions/playback/content?purpose=test`, { headers: { authorization: `Bearer ${server.adminToken}` } })).arrayBuffer());
     const file = join(work, 'playback.mp4');
     writeFileSync(file, bytes);
     const { rpcUrl, contract } = await server.custos.components.chain.info();

@@ -49,13 +49,13 @@ describe('HTTP auth', () => {
 
   it('lets an uploader upload and read records, but answers 403 FORBIDDEN for content', async () => {
     expect((await getJson(`${server.url}/v1/evidence/${evidenceId}`, uploaderToken)).status).to.equal(200);
-    const res = await getJson(`${server.url}/v1/evidence/${evidenceId}/content`, uploaderToken);
+    const res = await getJson(`${server.url}/v1/evidence/${evidenceId}/content?purpose=test`, uploaderToken);
     expect(res.status).to.equal(403);
     expect(res.body.error.code).to.equal('FORBIDDEN');
   });
 
   it('lets an officer read content', async () => {
-    const res = await fetch(`${server.url}/v1/evidence/${evidenceId}/content`, { headers: { authorization: `Bearer ${officerToken}` } });
+    const res = await fetch(`${server.url}/v1/evidence/${evidenceId}/content?purpose=test`, { headers: { authorization: `Bearer ${officerToken}` } });
     expect(res.status).to.equal(200);
   });
 
@@ -66,10 +66,10 @@ describe('HTTP auth', () => {
     db.close();
     const uploaded = await upload(server.url, randomBytes(500), { token: auxiliary });
     expect(uploaded.status).to.equal(201);
-    expect((await getJson(`${server.url}/v1/evidence/${evidenceId}/content`, auxiliary)).status).to.equal(403);
+    expect((await getJson(`${server.url}/v1/evidence/${evidenceId}/content?purpose=test`, auxiliary)).status).to.equal(403);
     expect((await getJson(`${server.url}/v1/evidence/${evidenceId}`, court)).status).to.equal(403);
     expect((await upload(server.url, randomBytes(500), { token: auditor })).status).to.equal(403);
-    const read = await fetch(`${server.url}/v1/evidence/${evidenceId}/content`, { headers: { authorization: `Bearer ${auditor}` } });
+    const read = await fetch(`${server.url}/v1/evidence/${evidenceId}/content?purpose=test`, { headers: { authorization: `Bearer ${auditor}` } });
     expect(read.status).to.equal(200);
   });
 

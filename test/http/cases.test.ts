@@ -1,7 +1,17 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { parseActionCode } from '../../server/core/action-code';
-import { getJson, postJson, startTestServer, upload, type TestServer } from '../helpers/server';
+import { getJson, postJson, startTestServer, upload, waitForAnchored, type TestServer } from '../helpers/server';
+
+async function until<T>(get: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await get();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 describe('cases: action codes, certified officers, attach/detach as custody events', function () {
   this.timeout(60_000);
@@ -100,6 +110,39 @@ describe('cases: action codes, certified officers, attach/detach as custody even
     const entry = (await getJson(`${server.url}/v1/log/entries?start=${note.body.leafIndex}&end=${note.body.leafIndex + 1}`)).body.entries[0].event;
     expect(entry).to.include({ type: 'custody.note', caseCode: c.code, note: '当事人拒绝签字 — the party refused to sign' });
     expect((await postJson(`${server.url}/v1/cases/${c.code}/notes`, { text: '' }, officer)).status).to.equal(400);
+  });
+
+  it('logs every read of content and proofs as custody.read (purpose required for content), listed with proofs in GET /custody', async () => {
+    const bytes = randomBytes(5000);
+    const evidence = (await upload(server.url, bytes, { token: officer })).body;
+    const url = `${server.url}/v1/evidence/${evidence.id}`;
+    const headers = { authorization: `Bearer ${officer}` };
+    const refused = await fetch(`${url}/content`, { headers });
+    expect(refused.status).to.equal(400);
+    expect(((await refused.json()) as any).error.code).to.equal('PURPOSE_REQUIRED');
+
+    expect((await fetch(`${url}/content?purpose=${encodeURIComponent('prepare the hearing')}`, { headers })).status).to.equal(200);
+    const ranged = await fetch(`${url}/content`, { headers: { ...headers, range: 'bytes=0-99', 'custos-purpose': 'check the first frames' } });
+    expect(ranged.status).to.equal(206);
+    await waitForAnchored(server.url, evidence.id, officer);
+    expect((await getJson(`${url}/proof`, officer)).status).to.equal(200);
+
+    await until(async () => {
+      const { body } = await getJson(`${url}/custody`, officer);
+      return body.events.every((e: any) => e.proof) ? body : undefined;
+    });
+    const { body } = await getJson(`${url}/custody`, officer);
+    const reads = body.events.map((e: any) => e.event);
+    expect(reads.map((e: any) => `${e.type}:${e.read.object}:${e.read.range ?? ''}:${e.purpose}`)).to.deep.equal([
+      'custody.read:content::prepare the hearing',
+      'custody.read:content:0-99:check the first frames',
+      'custody.read:proof::not stated (proof read)',
+    ]);
+    expect(reads[0]).to.include({ evidenceId: evidence.id, certificate: 'ZF-11010500421' });
+    expect(reads[0].actor).to.include({ name: 'officer 0421', role: 'officer' });
+    // Each entry comes with its proof bundle, which verifies on the chain.
+    const verified = (await postJson(`${server.url}/v1/verify`, body.events[0].proof)).body;
+    expect(verified.ok, JSON.stringify(verified.checks)).to.equal(true);
   });
 
   it('shows a case to its own unit and to the auditor, not to another unit (404)', async () => {

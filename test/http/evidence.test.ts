@@ -63,28 +63,28 @@ describe('HTTP /v1/evidence (real anvil, IPFS blockstore, SQLite)', function () 
     });
 
     it('serves the bytes with ETag = sha256, Range and 304', async () => {
-      const full = await fetch(`${server.url}/v1/evidence/${record.id}/content`, { headers: { authorization: `Bearer ${server.adminToken}` } });
+      const full = await fetch(`${server.url}/v1/evidence/${record.id}/content?purpose=test`, { headers: { authorization: `Bearer ${server.adminToken}` } });
       expect(full.status).to.equal(200);
       expect(full.headers.get('etag')).to.equal(`"${record.sha256}"`);
       expect(Buffer.from(await full.arrayBuffer()).equals(bytes)).to.equal(true);
 
       const start = 1024 * 1024 - 5; // spans a 1 MiB chunk boundary
-      const ranged = await fetch(`${server.url}/v1/evidence/${record.id}/content`, {
+      const ranged = await fetch(`${server.url}/v1/evidence/${record.id}/content?purpose=test`, {
         headers: { authorization: `Bearer ${server.adminToken}`, range: `bytes=${start}-${start + 99}` },
       });
       expect(ranged.status).to.equal(206);
       expect(ranged.headers.get('content-range')).to.equal(`bytes ${start}-${start + 99}/${bytes.length}`);
       expect(Buffer.from(await ranged.arrayBuffer()).equals(bytes.subarray(start, start + 100))).to.equal(true);
 
-      const suffix = await fetch(`${server.url}/v1/evidence/${record.id}/content`, { headers: { authorization: `Bearer ${server.adminToken}`, range: 'bytes=-10' } });
+      const suffix = await fetch(`${server.url}/v1/evidence/${record.id}/content?purpose=test`, { headers: { authorization: `Bearer ${server.adminToken}`, range: 'bytes=-10' } });
       expect(Buffer.from(await suffix.arrayBuffer()).equals(bytes.subarray(bytes.length - 10))).to.equal(true);
 
-      const unsatisfiable = await getJson(`${server.url}/v1/evidence/${record.id}/content`, server.adminToken, { headers: { range: `bytes=${bytes.length}-` } });
+      const unsatisfiable = await getJson(`${server.url}/v1/evidence/${record.id}/content?purpose=test`, server.adminToken, { headers: { range: `bytes=${bytes.length}-` } });
       expect(unsatisfiable.status).to.equal(416);
       expect(unsatisfiable.body.error.code).to.equal('INVALID_RANGE');
       expect(unsatisfiable.headers.get('content-range')).to.equal(`bytes */${bytes.length}`);
 
-      const cached = await fetch(`${server.url}/v1/evidence/${record.id}/content`, { headers: { authorization: `Bearer ${server.adminToken}`, 'if-none-match': `"${record.sha256}"` } });
+      const cached = await fetch(`${server.url}/v1/evidence/${record.id}/content?purpose=test`, { headers: { authorization: `Bearer ${server.adminToken}`, 'if-none-match': `"${record.sha256}"` } });
       expect(cached.status).to.equal(304);
     });
 

@@ -93,10 +93,10 @@ describe('media pipeline through the API (real ffmpeg, IPFS, chain)', function (
 
     it('serves the playback copy with Range, and it is H.264/AAC within 720p with creation_time kept', async () => {
       const rendition = record.media.renditions.find((r: any) => r.name === 'playback');
-      const partial = await fetch(`${server.url}${rendition.content}`, { headers: { authorization: `Bearer ${server.adminToken}`, range: 'bytes=0-99' } });
+      const partial = await fetch(`${server.url}${rendition.content}?purpose=test`, { headers: { authorization: `Bearer ${server.adminToken}`, range: 'bytes=0-99' } });
       expect(partial.status).to.equal(206);
       expect((await partial.arrayBuffer()).byteLength).to.equal(100);
-      const whole = Buffer.from(await (await fetch(`${server.url}${rendition.content}`, { headers: { authorization: `Bearer ${server.adminToken}` } })).arrayBuffer());
+      const whole = Buffer.from(await (await fetch(`${server.url}${rendition.content}?purpose=test`, { headers: { authorization: `Bearer ${server.adminToken}` } })).arrayBuffer());
       expect(sha256Hex(whole)).to.equal(rendition.sha256);
       const file = join(work, 'playback.mp4');
       writeFileSync(file, whole);
@@ -133,7 +133,7 @@ describe('media pipeline through the API (real ffmpeg, IPFS, chain)', function (
 
     it('verifies the rendition’s bytes as a registered rendition; one flipped byte fails the content hash', async () => {
       const rendition = record.media.renditions.find((r: any) => r.name === 'playback');
-      const bytes = Buffer.from(await (await fetch(`${server.url}${rendition.content}`, { headers: { authorization: `Bearer ${server.adminToken}` } })).arrayBuffer());
+      const bytes = Buffer.from(await (await fetch(`${server.url}${rendition.content}?purpose=test`, { headers: { authorization: `Bearer ${server.adminToken}` } })).arrayBuffer());
       const genuine = await verifyBytes(server, bytes);
       expect(genuine.ok, JSON.stringify(genuine.checks)).to.equal(true);
       // The sample MOV holds the same streams, so its playback copy has the same bytes: either original may be named.

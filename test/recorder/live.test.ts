@@ -134,11 +134,11 @@ describe('live segment-by-segment recording (real ffmpeg lavfi source, real serv
     });
 
     it('serves the whole recording (segments concatenated) and each segment, byte-identical to what was recorded', async () => {
-      const response = await fetch(`${server.url}/v1/recordings/${result.recordingId}/content`, { headers: { authorization: `Bearer ${server.adminToken}` } });
+      const response = await fetch(`${server.url}/v1/recordings/${result.recordingId}/content?purpose=test`, { headers: { authorization: `Bearer ${server.adminToken}` } });
       const whole = Buffer.from(await response.arrayBuffer());
       const local = Buffer.concat(Array.from({ length: result.segmentCount }, (_, i) => readFileSync(join(work, 'a', `segment-${String(i).padStart(6, '0')}.ts`))));
       expect(whole.equals(local)).to.equal(true);
-      const one = await fetch(`${server.url}/v1/recordings/${result.recordingId}/segments/1/content`, { headers: { authorization: `Bearer ${server.adminToken}` } });
+      const one = await fetch(`${server.url}/v1/recordings/${result.recordingId}/segments/1/content?purpose=test`, { headers: { authorization: `Bearer ${server.adminToken}` } });
       expect(Buffer.from(await one.arrayBuffer()).equals(readFileSync(join(work, 'a', 'segment-000001.ts')))).to.equal(true);
       const proof = await getJson(`${server.url}/v1/recordings/${result.recordingId}/segments/0/proof`, server.adminToken);
       expect(proof.body.event.type).to.equal('segment.recorded');

@@ -169,4 +169,16 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (case_code, evidence_id, attached_at)
   ) WITHOUT ROWID;
   `,
+  `
+  -- Which custody events concern which evidence (the events themselves are in log_leaves).
+  CREATE TABLE custody_index (
+    leaf_index  INTEGER PRIMARY KEY REFERENCES log_leaves (leaf_index),
+    evidence_id TEXT,
+    case_code   TEXT,
+    type        TEXT NOT NULL,
+    at          TEXT NOT NULL
+  );
+  CREATE INDEX custody_by_evidence ON custody_index (evidence_id, leaf_index);
+  CREATE INDEX custody_by_case ON custody_index (case_code, leaf_index);
+  `,
 ];

@@ -26,6 +26,7 @@ Options:
   --token-file FILE  a file holding an officer or admin token (env CUSTOS_TOKEN holds the token itself)
   --ffmpeg PATH      ffmpeg to use (with --ffprobe); default: as the service resolves it
   --ffprobe PATH
+  --purpose TEXT     why the original is read (logged as custody; default: "custos rederive: …")
   --json             print the result as JSON`;
 
 interface RenditionInfo {
@@ -55,6 +56,7 @@ export async function rederiveCommand(args: string[]): Promise<number> {
       ffmpeg: { type: 'string' },
       ffprobe: { type: 'string' },
       json: { type: 'boolean' },
+      purpose: { type: 'string' },
     },
     true,
   );
@@ -83,7 +85,10 @@ export async function rederiveCommand(args: string[]): Promise<number> {
   const work = mkdtempSync(join(tmpdir(), 'custos-rederive-'));
   try {
     const original = join(work, 'original');
-    const response = await fetch(new URL(`/v1/evidence/${encodeURIComponent(evidenceId)}/content`, server), { headers });
+    // The read is logged as custody (custody.read) with this purpose.
+    const contentUrl = new URL(`/v1/evidence/${encodeURIComponent(evidenceId)}/content`, server);
+    contentUrl.searchParams.set('purpose', values.purpose ?? 'custos rederive: reproduce the logged renditions');
+    const response = await fetch(contentUrl, { headers });
     if (!response.ok || !response.body) throw new Error(`${server} answered ${response.status} for the original's content`);
     await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), createWriteStream(original));
     const originalSha256 = await sha256OfFile(original);

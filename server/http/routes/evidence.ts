@@ -7,6 +7,7 @@ import { requirePermission } from '../auth';
 import { parseReprDigest } from '../../core/repr-digest';
 import { assertDeclaredLength } from '../request-input';
 import { sendStored } from '../send-stored';
+import { logContentRead, logProofRead, requirePurpose } from '../custody-read';
 import { toEvidenceView, type EvidenceView } from '../../services/evidence-view';
 import { toMediaView } from '../../services/media-view';
 import type { AppComponents } from '../components';
@@ -74,11 +75,25 @@ export function evidenceRoutes(c: AppComponents): Router {
       ctx.body = { status: 'pending', leafIndex: result.leafIndex, message: 'logged; the proof is ready once the next log head is anchored' };
       return;
     }
+    logProofRead(ctx, c, { evidenceId: ctx.params.id, read: { object: 'proof' } });
     ctx.body = result.bundle;
   });
 
+  /** Every custody event about this evidence, each with the proof that it is in the anchored log (or pending). */
+  router.get('/:id/custody', canReadRecords, (ctx) => {
+    const record = findRecord(ctx.params.id);
+    const history = c.custodyStore.leavesForEvidence(record.id).map((leafIndex) => {
+      const [entry] = c.log.entries(leafIndex, leafIndex + 1);
+      const built = c.buildProofBundle({ leafIndex, event: entry.event });
+      return { leafIndex, event: JSON.parse(entry.event), ...(built.status === 'anchored' ? { proof: built.bundle } : { proof: null, status: 'pending' }) };
+    });
+    ctx.body = { evidenceId: record.id, events: history };
+  });
+
   router.get('/:id/content', canReadContent, (ctx) => {
-    sendStored(ctx, c.content, findRecord(ctx.params.id));
+    const record = findRecord(ctx.params.id);
+    const purpose = requirePurpose(ctx);
+    sendStored(ctx, c.content, record, (range) => logContentRead(ctx, c, purpose, { evidenceId: record.id, read: { object: 'content', ...(range ? { range } : {}) } }));
   });
 
   return router;

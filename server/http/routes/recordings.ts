@@ -21,6 +21,7 @@ import { keyId } from '../../core/device-signature';
 import { requirePermission } from '../auth';
 import { assertDeclaredLength, readJsonBody } from '../request-input';
 import { sendStored } from '../send-stored';
+import { logContentRead, logProofRead, requirePurpose } from '../custody-read';
 import { anchorView } from '../../services/evidence-view';
 import type { AppComponents } from '../components';
 import type { RecordingRow } from '../../adapters/db/recording-store';
@@ -93,6 +94,7 @@ export function recordingRoutes(c: AppComponents): Router {
 
   router.get('/content', canReadContent, (ctx) => {
     const recording = c.recordingService.find(recordingId(ctx));
+    logContentRead(ctx, c, requirePurpose(ctx), { read: { object: 'recording', recordingId: recording.id } });
     const segments = c.recordings.segments(recording.id);
     const started = JSON.parse(recording.startedEvent) as RecordingStartedEvent;
     ctx.type = started.recording.format === 'mpegts' ? 'video/mp2t' : 'application/octet-stream';
@@ -108,7 +110,10 @@ export function recordingRoutes(c: AppComponents): Router {
 
   router.get('/segments/:sequence/content', canReadContent, (ctx) => {
     const segment = segmentOf(ctx);
-    sendStored(ctx, c.content, { ...segment, mediaType: 'video/mp2t' });
+    const purpose = requirePurpose(ctx);
+    sendStored(ctx, c.content, { ...segment, mediaType: 'video/mp2t' }, (range) =>
+      logContentRead(ctx, c, purpose, { read: { object: 'segment', recordingId: segment.recordingId, sequence: segment.sequence, ...(range ? { range } : {}) } }),
+    );
   });
 
   router.get('/segments/:sequence/proof', canRead, (ctx) => {
@@ -119,6 +124,7 @@ export function recordingRoutes(c: AppComponents): Router {
       ctx.body = { status: 'pending', leafIndex: built.leafIndex, message: 'logged; the proof is ready once the next log head is anchored' };
       return;
     }
+    logProofRead(ctx, c, { read: { object: 'proof', recordingId: ctx.params.id, sequence: Number(ctx.params.sequence) } });
     ctx.body = built.bundle;
   });
 

@@ -8,6 +8,7 @@ import { Router } from '@koa/router';
 import { AppError } from '../../core/errors';
 import { requirePermission } from '../auth';
 import { sendStored } from '../send-stored';
+import { logContentRead, logProofRead, requirePurpose } from '../custody-read';
 import { toRenditionView } from '../../services/media-view';
 import type { AppComponents } from '../components';
 import type { RenditionRow } from '../../adapters/db/media-store';
@@ -42,7 +43,11 @@ export function renditionRoutes(c: AppComponents): Router {
   });
 
   router.get('/:name/content', canReadContent, (ctx) => {
-    sendStored(ctx, c.content, findRendition(ctx.params.id, ctx.params.name));
+    const rendition = findRendition(ctx.params.id, ctx.params.name);
+    const purpose = requirePurpose(ctx);
+    sendStored(ctx, c.content, rendition, (range) =>
+      logContentRead(ctx, c, purpose, { evidenceId: rendition.evidenceId, read: { object: 'rendition', rendition: rendition.name, ...(range ? { range } : {}) } }),
+    );
   });
 
   router.get('/:name/proof', canReadRecords, (ctx) => {
@@ -56,6 +61,7 @@ export function renditionRoutes(c: AppComponents): Router {
       ctx.body = { status: 'pending', leafIndex: rendition.leafIndex, message: 'logged; the proof is ready once the next log head is anchored' };
       return;
     }
+    logProofRead(ctx, c, { evidenceId: rendition.evidenceId, read: { object: 'proof', rendition: rendition.name } });
     ctx.body = { ...built.bundle, derivedFrom: original.bundle };
   });
 

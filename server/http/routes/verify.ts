@@ -169,11 +169,24 @@ async function hashBody(ctx: Context, limit: number, spool?: string): Promise<st
       if (size > limit) throw new AppError('PAYLOAD_TOO_LARGE', `files larger than ${limit} bytes are refused`);
       hash.update(chunk);
       if (writeError) throw new AppError('INTERNAL', `cannot spool the file for verification: ${writeError.message}`);
-      if (out && !out.write(chunk)) await new Promise<void>((resolve) => out!.once('drain', () => resolve()).once('error', () => resolve()));
+      if (out && !out.write(chunk)) await drained(out);
     }
   } finally {
     if (out) await new Promise<void>((resolve, reject) => out!.end((error?: Error | null) => (error ? reject(error) : resolve())));
   }
   if (size === 0) throw new AppError('EMPTY_BODY', 'send the file’s bytes, a proof bundle or {"sha256": "…"} as JSON');
   return hash.digest('hex');
+}
+
+/** Waits for 'drain' (or an error, reported by the caller), leaving no listener behind. */
+function drained(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('error', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('error', done);
+  });
 }
