@@ -2,13 +2,14 @@
  * `custos-recorder`: the body-camera / dock-station side. Exit codes as for
  * `custos`: 0 ok, 2 usage error, 3 failure (one readable line on stderr).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
 import { generateDeviceKey, keyId } from '../../server/core/device-signature';
 import { resolveMediaBinaries } from '../../server/adapters/media';
 import { recordLive, RecordingRefusedError, type LiveEvent } from '../live';
+import { UsageError } from './usage-error';
+import { watch } from './watch';
 
 const HELP = `Usage: custos-recorder <command> [options]
 
@@ -17,6 +18,8 @@ Commands:
            the public key: custos device register --id <deviceId> --public-key <file>)
   live     record from any ffmpeg input in fixed-length segments, each signed, chained
            and sent as soon as it is finished; Ctrl-C stops and seals the recording
+  watch    dock station: upload every finished recording in a folder (signed, resumable),
+           keep its proof once anchored, optionally delete it then
 
 Run custos-recorder <command> --help for a command's options.`;
 
@@ -52,8 +55,6 @@ Options:
   --out DIR              where segments are kept (default ./live-<time>)
   --json                 one JSON object per event on stdout instead of status lines`;
 
-class UsageError extends Error {}
-
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -63,6 +64,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === 'keygen') return keygen(rest);
     if (command === 'live') return await live(rest);
+    if (command === 'watch') return await watch(rest);
     throw new UsageError(`unknown command "${command}" (try custos-recorder --help)`);
   } catch (error) {
     const prefix = command && command !== '--help' ? `custos-recorder ${command}` : 'custos-recorder';
