@@ -13,13 +13,12 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { signAsDevice } from '../server/core/device-signature';
 import { NO_CONTENT_HASH } from '../server/core/recording-events';
 import { formatReprDigest } from '../server/core/repr-digest';
 import { sha256OfFile } from '../server/file-sha256';
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 
 export interface LiveOptions {
@@ -204,6 +203,11 @@ export class RecordingRefusedError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
     super(`${code}: ${message} (HTTP ${status})`);
   }
+
+  /** 5xx and 429 are the server's trouble, not the request's: worth retrying. */
+  get retryable(): boolean {
+    return this.status >= 500 || this.status === 429;
+  }
 }
 
 type Body = string | (() => NodeJS.ReadableStream);
@@ -223,10 +227,7 @@ async function request(url: URL, method: string, headers: Record<string, string>
   } catch {
     // not our JSON: a proxy's error page
   }
-  const refused = new RecordingRefusedError(response.status, error.code ?? 'HTTP_ERROR', error.message ?? text.slice(0, 200));
-  // 5xx and 429 are the server's trouble, not the request's: worth retrying.
-  (refused as { retry?: boolean }).retry = response.status >= 500 || response.status === 429;
-  throw refused;
+  throw new RecordingRefusedError(response.status, error.code ?? 'HTTP_ERROR', error.message ?? text.slice(0, 200));
 }
 
 /** Runs a step until it succeeds; network failures and 5xx wait (doubling up to maxMs), 4xx refusals end the recording's upload. */
@@ -237,7 +238,7 @@ function retrying(maxMs: number, emit: (event: LiveEvent) => void) {
       try {
         return await step();
       } catch (error) {
-        if (error instanceof RecordingRefusedError && !(error as { retry?: boolean }).retry) throw error;
+        if (error instanceof RecordingRefusedError && !error.retryable) throw error;
         emit({ type: 'retrying', what, error: (error as Error).message, inMs: wait });
         await new Promise((r) => setTimeout(r, wait));
         wait = Math.min(maxMs, wait * 2);

@@ -2,9 +2,9 @@ import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import * as tus from 'tus-js-client';
+import { Relay } from '../helpers/tcp-relay';
 import { getJson, sampleMetadata, sha256Hex, startTestServer, type TestServer } from '../helpers/server';
 import { registerTestDevice, type TestDevice } from '../helpers/device';
 import { signAsDevice } from '../../server/core/device-signature';
@@ -17,53 +17,6 @@ const metadataHeader = (fields: Record<string, string>) =>
   Object.entries(fields)
     .map(([key, value]) => `${key} ${b64(value)}`)
     .join(',');
-
-/**
- * A TCP relay in front of the service that counts the bytes clients send and,
- * given `cutAfter`, cuts the first connection that goes past that many bytes
- * (a dropped mobile link in the middle of a PATCH).
- */
-class Relay {
-  sent = 0;
-  cuts = 0;
-  private server!: Server;
-  private readonly sockets = new Set<Socket>();
-  constructor(
-    private readonly targetPort: number,
-    private cutAfter?: number,
-  ) {}
-
-  async start(): Promise<string> {
-    this.server = createServer((client) => {
-      const upstream = connect(this.targetPort, '127.0.0.1');
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => undefined);
-      }
-      upstream.pipe(client);
-      client.on('data', (data: Buffer) => {
-        this.sent += data.length;
-        upstream.write(data);
-        if (this.cutAfter !== undefined && this.sent > this.cutAfter) {
-          this.cutAfter = undefined;
-          this.cuts += 1;
-          client.destroy();
-          // end, not destroy: what was relayed reaches the service, then the request body stops short.
-          upstream.end();
-        }
-      });
-      client.on('end', () => upstream.end());
-    });
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
-  }
-
-  async stop(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
 
 interface TusRun {
   upload: tus.Upload;

@@ -2,13 +2,13 @@ import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateDeviceKey } from '../../server/core/device-signature';
 import { Journal } from '../../recorder/watch/journal';
 import type { WatchEvent } from '../../recorder/watch/events';
 import { registerTestDevice } from '../helpers/device';
+import { Relay } from '../helpers/tcp-relay';
 import { getJson, sha256Hex, startTestServer, type TestServer } from '../helpers/server';
 
 const KiB = 1024;
@@ -69,60 +69,6 @@ class WatchRun {
     const code = await this.exited;
     expect(code, `exit code; stderr: ${this.stderr}`).to.equal(expected);
     return this;
-  }
-}
-
-/**
- * A TCP relay in front of the service that counts the bytes clients send and
- * can throttle them (a dock's slow uplink), so a test can kill the agent in
- * the middle of an upload and measure what the restarted agent sends again.
- */
-class Relay {
-  sent = 0;
-  bytesPerSecond: number | null = null;
-  /** Stop reading from clients once this many bytes went through (a link that hangs), until release(). */
-  holdAfter: number | null = null;
-  private readonly held = new Set<Socket>();
-  private server!: Server;
-  private readonly sockets = new Set<Socket>();
-  constructor(private readonly targetPort: number) {}
-
-  async start(): Promise<string> {
-    this.server = createServer((client) => {
-      const upstream = connect(this.targetPort, '127.0.0.1');
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => undefined);
-      }
-      upstream.pipe(client);
-      client.on('data', (data: Buffer) => {
-        this.sent += data.length;
-        upstream.write(data);
-        if (this.holdAfter !== null && this.sent >= this.holdAfter) {
-          client.pause();
-          this.held.add(client);
-        } else if (this.bytesPerSecond !== null) {
-          client.pause();
-          setTimeout(() => client.resume(), (data.length / this.bytesPerSecond) * 1000);
-        }
-      });
-      // What was relayed reaches the service, then the request body stops short (as when a dock loses power).
-      client.on('close', () => upstream.end());
-    });
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
-  }
-
-  release(): void {
-    this.holdAfter = null;
-    for (const client of this.held) client.resume();
-    this.held.clear();
-  }
-
-  async stop(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }
 
