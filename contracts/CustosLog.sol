@@ -14,11 +14,19 @@ import {RFC9162} from "./RFC9162.sol";
  * even the anchorer can only extend the anchored log, never fork or shrink it.
  * The first head is trusted on first use: anyone auditing the log checks it
  * off-chain against the log's own records.
+ *
+ * Notary witnessing (区块链+公证): a notary office's chain account, holding
+ * NOTARY_ROLE, may cosign any anchored head. A cosignature adds no trust to the
+ * proofs; it records that the notary saw exactly that root at that size, so a
+ * court can rely on the notary's attestation as well as on the chain.
  */
 contract CustosLog is AccessControl {
     /// @notice May anchor new tree heads.
-    /// NOTARY_ROLE and AUDITOR_ROLE come later, with the functions that need them.
     bytes32 public constant ANCHORER_ROLE = keccak256("ANCHORER_ROLE");
+
+    /// @notice May cosign anchored tree heads; granted and revoked by DEFAULT_ADMIN_ROLE.
+    /// AUDITOR_ROLE comes later, with the functions that need it.
+    bytes32 public constant NOTARY_ROLE = keccak256("NOTARY_ROLE");
 
     /// @notice Longest consistency or inclusion proof accepted (enough for 2^63 leaves).
     uint256 public constant MAX_PROOF_LENGTH = RFC9162.MAX_PROOF_LENGTH;
@@ -31,9 +39,13 @@ contract CustosLog is AccessControl {
 
     mapping(uint64 treeSize => TreeHead) private _heads;
     uint64 private _latestTreeSize;
+    // Block timestamp of each cosignature; non-zero means "cosigned", as for TreeHead.anchoredAt.
+    mapping(uint64 treeSize => mapping(address notary => uint64 cosignedAt)) private _cosignedAt;
 
     /// @notice A tree head was anchored.
     event TreeHeadAnchored(uint64 indexed treeSize, bytes32 rootHash, uint64 anchoredAt);
+    /// @notice A notary cosigned the anchored head at `treeSize`.
+    event HeadCosigned(uint64 indexed treeSize, address indexed notary, bytes32 rootHash, uint64 cosignedAt);
 
     /// @dev A tree head must cover at least one leaf.
     error CustosLogEmptyTree();
@@ -45,6 +57,12 @@ contract CustosLog is AccessControl {
     error CustosLogProofTooLong(uint256 length, uint256 maxLength);
     /// @dev The first head has nothing to be consistent with, so it takes no proof.
     error CustosLogUnexpectedProof();
+    /// @dev Only anchored heads can be cosigned; no head of `treeSize` leaves was anchored.
+    error CustosLogHeadNotAnchored(uint64 treeSize);
+    /// @dev The notary cosigned `rootHash`, but the head anchored at `treeSize` has `anchoredRoot`.
+    error CustosLogRootMismatch(uint64 treeSize, bytes32 anchoredRoot, bytes32 rootHash);
+    /// @dev `notary` has already cosigned the head at `treeSize`.
+    error CustosLogAlreadyCosigned(address notary, uint64 treeSize);
 
     /**
      * @notice Grants DEFAULT_ADMIN_ROLE to `admin` and ANCHORER_ROLE to `anchorer`.
@@ -91,6 +109,40 @@ contract CustosLog is AccessControl {
         _heads[treeSize] = TreeHead({rootHash: rootHash, anchoredAt: anchoredAt});
         _latestTreeSize = treeSize;
         emit TreeHeadAnchored(treeSize, rootHash, anchoredAt);
+    }
+
+    /**
+     * @notice Cosigns, as the calling notary, the anchored head (`treeSize`, `rootHash`).
+     *
+     * The notary passes the root it checked off-chain rather than signing whatever is
+     * anchored, so a cosignature can only ever attest the root the notary actually saw.
+     * Any anchored head can be cosigned, not only the latest one.
+     *
+     * Requirements:
+     * - the caller has NOTARY_ROLE;
+     * - a head of exactly `treeSize` leaves is anchored;
+     * - `rootHash` equals the root anchored at `treeSize`;
+     * - the caller has not cosigned that head yet.
+     *
+     * Emits a {HeadCosigned} event.
+     */
+    function cosignHead(uint64 treeSize, bytes32 rootHash) external onlyRole(NOTARY_ROLE) {
+        TreeHead storage head = _heads[treeSize];
+        if (head.anchoredAt == 0) revert CustosLogHeadNotAnchored(treeSize);
+        bytes32 anchoredRoot = head.rootHash;
+        if (rootHash != anchoredRoot) revert CustosLogRootMismatch(treeSize, anchoredRoot, rootHash);
+        if (_cosignedAt[treeSize][msg.sender] != 0) revert CustosLogAlreadyCosigned(msg.sender, treeSize);
+        uint64 cosignedAt_ = uint64(block.timestamp);
+        _cosignedAt[treeSize][msg.sender] = cosignedAt_;
+        emit HeadCosigned(treeSize, msg.sender, rootHash, cosignedAt_);
+    }
+
+    /**
+     * @notice When `notary` cosigned the head anchored at `treeSize` (block timestamp);
+     * 0 if it never did. A cosignature stays recorded after the notary's role is revoked.
+     */
+    function cosignedAt(uint64 treeSize, address notary) external view returns (uint64) {
+        return _cosignedAt[treeSize][notary];
     }
 
     /**

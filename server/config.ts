@@ -6,6 +6,8 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { AppError } from './core/errors';
+import { ACTION_TYPES } from './core/action-code';
+import { DEFAULT_REVIEW_STAGES, reviewStagesSchema, type ReviewStage } from './core/review';
 
 export interface ChainConfig {
   /** Set: anchor on this external EVM chain. Unset: start the embedded anvil chain. */
@@ -24,6 +26,13 @@ export interface MediaConfig {
   ffmpegPath?: string;
   ffprobePath?: string;
   transcodeTimeoutMs: number;
+}
+
+export interface CasesConfig {
+  /** Action types (2-digit code → names): the statutory four plus any configured. */
+  actionTypes: Readonly<Record<string, { en: string; zh: string }>>;
+  /** The review chain, in order (default: the five stages of 五级审核). */
+  reviewStages: readonly ReviewStage[];
 }
 
 export interface JobsConfig {
@@ -54,6 +63,9 @@ export interface Config {
   chain: ChainConfig;
   media: MediaConfig;
   jobs: JobsConfig;
+  cases: CasesConfig;
+  /** Base URL printed in certificates' QR codes and links (default http://host:port). */
+  publicUrl?: string;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -86,9 +98,13 @@ export const ENV = {
   jobMaxAttempts: 'CUSTOS_JOB_MAX_ATTEMPTS',
   jobRetryBaseMs: 'CUSTOS_JOB_RETRY_BASE_MS',
   jobRetryMaxMs: 'CUSTOS_JOB_RETRY_MAX_MS',
+  actionTypes: 'CUSTOS_ACTION_TYPES',
+  reviewStages: 'CUSTOS_REVIEW_STAGES',
+  publicUrl: 'CUSTOS_PUBLIC_URL',
 } as const;
 
-export type ConfigOverrides = Partial<Omit<Config, 'chain' | 'media' | 'jobs'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'chain' | 'media' | 'jobs' | 'cases'>> & {
+  cases?: Partial<CasesConfig>;
   chain?: Partial<ChainConfig>;
   media?: Partial<MediaConfig>;
   jobs?: Partial<JobsConfig>;
@@ -147,6 +163,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     ...overrides.jobs,
   };
 
+  const cases: CasesConfig = {
+    actionTypes: { ...ACTION_TYPES, ...parseJson(str(ENV.actionTypes), ENV.actionTypes, problems, (v) => {
+      const ok = typeof v === 'object' && v !== null && !Array.isArray(v) &&
+        Object.entries(v).every(([k, t]) => /^\d{2}$/.test(k) && typeof t === 'object' && t !== null && typeof (t as { en?: unknown }).en === 'string' && typeof (t as { zh?: unknown }).zh === 'string');
+      return ok ? (v as Record<string, { en: string; zh: string }>) : 'a JSON object {"05": {"en": "…", "zh": "…"}, …} (2-digit codes)';
+    }) },
+    reviewStages: parseJson(str(ENV.reviewStages), ENV.reviewStages, problems, (v) => {
+      const result = reviewStagesSchema.safeParse(v);
+      return result.success ? result.data : `a JSON array of {id, en, zh, roles} (${result.error.issues.map((i) => i.message).join('; ')})`;
+    }) ?? DEFAULT_REVIEW_STAGES,
+    ...overrides.cases,
+  };
+  const publicUrl = str(ENV.publicUrl);
+  if (publicUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(publicUrl)) problems.push(`${ENV.publicUrl} must be an http(s) URL`);
+
   const config: Config = {
     port: int(ENV.port, 8080, 0, 65535),
     host: str(ENV.host) ?? '127.0.0.1',
@@ -160,10 +191,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     logPageSize: int(ENV.logPageSize, 1000, 1, 100_000),
     logLevel,
     requireDeviceSignatureFor: signatureRoles,
+    ...(publicUrl ? { publicUrl: publicUrl.replace(/\/+$/, '') } : {}),
     ...overrides,
     chain,
     media,
     jobs,
+    cases,
   };
   config.dataDir = resolve(config.dataDir);
 
@@ -179,7 +212,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   if (problems.length > 0) {
     throw new AppError('CONFIG_INVALID', `invalid configuration: ${problems.join('; ')}`, { details: { problems } });
   }
-  return Object.freeze({ ...config, chain: Object.freeze(chain), media: Object.freeze(media), jobs: Object.freeze(jobs) });
+  return Object.freeze({ ...config, chain: Object.freeze(chain), media: Object.freeze(media), jobs: Object.freeze(jobs), cases: Object.freeze(cases) });
+}
+
+/** Parses an optional JSON setting; `check` returns the value or a description of what was expected. */
+function parseJson<T>(raw: string | undefined, name: string, problems: string[], check: (value: unknown) => T | string): T | undefined {
+  if (raw === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    problems.push(`${name} must be JSON`);
+    return undefined;
+  }
+  const checked = check(value);
+  if (typeof checked === 'string') {
+    problems.push(`${name} must be ${checked}`);
+    return undefined;
+  }
+  return checked;
 }
 
 /** The service's base URL for a listen address (IPv6 hosts in brackets). */

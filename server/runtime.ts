@@ -32,6 +32,10 @@ import { CaseStore } from './adapters/db/case-store';
 import { createCases } from './services/cases';
 import { CustodyStore } from './adapters/db/custody-store';
 import { createCustody } from './services/custody';
+import { ShareStore } from './adapters/db/share-store';
+import { ReviewStore } from './adapters/db/review-store';
+import { createCaseShares } from './services/case-shares';
+import { createCaseReview, type CaseReview } from './services/case-review';
 import { createRecordings } from './services/recordings';
 import { checkDeviceSignature, createDeviceRegistry } from './services/devices';
 import { MediaStore, RenditionStore } from './adapters/db/media-store';
@@ -125,6 +129,21 @@ export async function startCustos(config: Readonly<Config>, options: StartOption
     const cases = new CaseStore(db);
     const custodyStore = new CustodyStore(db);
     const custody = createCustody({ db, log, custody: custodyStore });
+    const shares = new ShareStore(db);
+    const reviews = new ReviewStore(db);
+    // The case service asks the review chain before a case is decided; the review chain finds cases through it.
+    let caseReview: CaseReview | undefined;
+    const caseService = createCases({
+      db,
+      log,
+      cases,
+      evidence,
+      custody,
+      shares,
+      actionTypes: config.cases.actionTypes,
+      reviewComplete: (code) => caseReview!.complete(code),
+    });
+    caseReview = createCaseReview({ reviews, caseStore: cases, custody, cases: caseService, stages: config.cases.reviewStages });
     const media = new MediaStore(db);
     const renditions = new RenditionStore(db);
     const mediaTool = config.media.enabled ? await loadMediaTool(config, logger) : undefined;
@@ -181,7 +200,10 @@ export async function startCustos(config: Readonly<Config>, options: StartOption
       devices,
       deviceRegistry: createDeviceRegistry({ db, log, devices }),
       cases,
-      caseService: createCases({ db, log, cases, evidence, custody }),
+      caseService,
+      caseReview,
+      shares,
+      caseShares: createCaseShares({ db, shares, tokens, custody, cases: caseService }),
       custody,
       custodyStore,
       recordings,

@@ -2,7 +2,9 @@
  * Case events. `case.opened` names a new case (its action code); custody
  * events record who did what to which object, with the stated purpose, so a
  * court can ask not only "is this the recording?" but "who had it, and why?".
- * Logged so far: attach, detach, status changes and notes; reads, shares and exports join them.
+ * Logged: attach, detach, status changes, notes, reads, shares and their
+ * revocation, review decisions; an export (a case-file package) is a
+ * `case.packaged` event naming the package's manifest by its SHA-256.
  */
 import { z } from 'zod';
 import { actorSchema } from './actor';
@@ -24,10 +26,10 @@ export const caseOpenedEventSchema = z
   })
   .strict();
 
-export const CUSTODY_ACTIONS = ['attach', 'detach', 'status', 'note', 'read'] as const;
+export const CUSTODY_ACTIONS = ['attach', 'detach', 'status', 'note', 'read', 'share', 'unshare', 'review'] as const;
 
 /** What a custody.read event read. */
-export const READ_OBJECTS = ['content', 'rendition', 'proof', 'segment', 'recording'] as const;
+export const READ_OBJECTS = ['content', 'rendition', 'proof', 'segment', 'recording', 'package'] as const;
 
 export const CASE_STATUSES = ['open', 'under-review', 'decided', 'archived'] as const;
 export type CaseStatus = (typeof CASE_STATUSES)[number];
@@ -62,6 +64,27 @@ export const custodyEventSchema = z
       })
       .strict()
       .optional(),
+    /** custody.share / custody.unshare: which share, with which court account, until when. */
+    share: z
+      .object({
+        id: z.string().regex(/^sh_[0-9a-f-]{36}$/),
+        court: z.object({ tokenId: z.string().min(1), name: z.string().min(1) }).strict(),
+        expiresAt: isoDateTime,
+      })
+      .strict()
+      .optional(),
+    /** custody.review: one stage's decision on the case's evidence set. */
+    review: z
+      .object({
+        round: z.number().int().positive(),
+        stage: z.string().min(1).max(64),
+        stageIndex: z.number().int().nonnegative(),
+        decision: z.enum(['approve', 'reject']),
+        reason: z.string().min(1).max(2000).optional(),
+        evidenceIds: z.array(z.string().min(1).max(64)).max(10_000),
+      })
+      .strict()
+      .optional(),
     purpose: z.string().min(1).max(1000),
     at: isoDateTime,
   })
@@ -69,3 +92,20 @@ export const custodyEventSchema = z
 
 export type CaseOpenedEvent = z.infer<typeof caseOpenedEventSchema>;
 export type CustodyEvent = z.infer<typeof custodyEventSchema>;
+
+/** A case-file package was generated: its manifest's hash, so the package can later be matched to this event. */
+export const casePackagedEventSchema = z
+  .object({
+    version: z.literal('custos.event/v1'),
+    type: z.literal('case.packaged'),
+    caseCode: code,
+    actor: actorSchema,
+    certificate: z.string().min(1).max(32).optional(),
+    manifestSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    evidenceIds: z.array(z.string().min(1).max(64)).max(10_000),
+    purpose: z.string().min(1).max(1000),
+    at: isoDateTime,
+  })
+  .strict();
+
+export type CasePackagedEvent = z.infer<typeof casePackagedEventSchema>;

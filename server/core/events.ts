@@ -9,7 +9,7 @@ import { hashLeaf, type Hash } from './hash';
 import { evidenceMetadataSchema } from './evidence-metadata';
 import { actorSchema } from './actor';
 import { deviceSignatureSchema } from './device-signature';
-import { caseOpenedEventSchema, custodyEventSchema } from './case-events';
+import { CUSTODY_ACTIONS, caseOpenedEventSchema, casePackagedEventSchema, custodyEventSchema } from './case-events';
 import { recordingSealedEventSchema, recordingStartedEventSchema, segmentRecordedEventSchema } from './recording-events';
 import { deviceRegisteredEventSchema, deviceRevokedEventSchema, type DeviceRegisteredEvent, type DeviceRevokedEvent } from './device-events';
 import { evidenceDerivedEventSchema, evidenceProbedEventSchema, type EvidenceDerivedEvent, type EvidenceProbedEvent } from './media-events';
@@ -58,11 +58,8 @@ const KNOWN_EVENTS: Record<string, z.ZodType | undefined> = {
   'segment.recorded': segmentRecordedEventSchema,
   'recording.sealed': recordingSealedEventSchema,
   'case.opened': caseOpenedEventSchema,
-  'custody.attach': custodyEventSchema,
-  'custody.detach': custodyEventSchema,
-  'custody.status': custodyEventSchema,
-  'custody.note': custodyEventSchema,
-  'custody.read': custodyEventSchema,
+  'case.packaged': casePackagedEventSchema,
+  ...Object.fromEntries(CUSTODY_ACTIONS.map((action) => [`custody.${action}`, custodyEventSchema])),
 };
 
 export function parseLogEvent(value: unknown): LogEvent {

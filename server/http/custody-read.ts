@@ -27,3 +27,12 @@ export function logContentRead(ctx: Context, c: AppComponents, purpose: string, 
 export function logProofRead(ctx: Context, c: AppComponents, fields: Omit<CustodyFields, 'purpose'>): void {
   c.custody.record(c.custody.event('custody.read', ctx.state.token, { ...fields, purpose: purposeOf(ctx) ?? PROOF_PURPOSE }));
 }
+
+/** Logged events at `leaves`, each with the proof that it is in the anchored log (or pending until the next anchor). */
+export function custodyHistory(c: AppComponents, leaves: readonly number[]) {
+  return leaves.map((leafIndex) => {
+    const [entry] = c.log.entries(leafIndex, leafIndex + 1);
+    const built = c.buildProofBundle({ leafIndex, event: entry.event });
+    return { leafIndex, event: JSON.parse(entry.event) as unknown, ...(built.status === 'anchored' ? { proof: built.bundle } : { proof: null, status: 'pending' }) };
+  });
+}

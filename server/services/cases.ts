@@ -7,12 +7,13 @@
  */
 import { AppError } from '../core/errors';
 import { EVENT_VERSION, type Actor } from '../core/events';
-import { ACTION_TYPES, actionDate, formatActionCode } from '../core/action-code';
+import { ACTION_TYPES, ISO_7064_MOD_11_10, actionDate, formatActionCode } from '../core/action-code';
 import { CASE_STATUSES, STATUS_TRANSITIONS, type CaseOpenedEvent, type CaseStatus } from '../core/case-events';
 import type { Db } from '../adapters/db/database';
 import type { CaseRow, CaseStore } from '../adapters/db/case-store';
 import type { EvidenceStore } from '../adapters/db/evidence-store';
 import type { LogStore } from '../adapters/db/log-store';
+import type { ShareStore } from '../adapters/db/share-store';
 import type { TokenRecord } from '../adapters/db/token-store';
 import { statedPurpose, type Custody } from './custody';
 
@@ -22,18 +23,22 @@ export interface CaseComponents {
   cases: CaseStore;
   evidence: EvidenceStore;
   custody: Custody;
+  shares: ShareStore;
+  actionTypes?: Readonly<Record<string, { en: string; zh: string }>>;
+  /** Whether the review chain has approved the case's current evidence: a case is decided only then. */
+  reviewComplete: (code: string) => boolean;
   now?: () => Date;
 }
 
 const actorOf = (token: TokenRecord): Actor => ({ tokenId: token.id, name: token.name, role: token.role });
 
-export function createCases({ db, log, cases, evidence, custody, now = () => new Date() }: CaseComponents) {
+export function createCases({ db, log, cases, evidence, custody, shares, actionTypes = ACTION_TYPES, reviewComplete, now = () => new Date() }: CaseComponents) {
   const open = db.transaction((token: TokenRecord, actionType: string, title: string, custom: string): CaseRow => {
     const at = now();
     const date = actionDate(at);
     const sequence = cases.nextSequence(token.unit!, actionType, date);
     if (sequence > 9999) throw new AppError('BAD_REQUEST', `unit ${token.unit} has opened 9999 ${actionType} cases today: the action code has no room for more`);
-    const code = formatActionCode({ actionType, department: token.unit!, date, sequence, custom });
+    const code = formatActionCode({ actionType, department: token.unit!, date, sequence, custom }, ISO_7064_MOD_11_10, actionTypes);
     const event: CaseOpenedEvent = {
       version: EVENT_VERSION,
       type: 'case.opened',
@@ -57,19 +62,29 @@ export function createCases({ db, log, cases, evidence, custody, now = () => new
     }
   }
 
+  /**
+   * Officers see their own unit's cases and a court only the cases shared with
+   * it (unexpired, unrevoked); any other case does not exist for them.
+   */
   function find(code: string, token: TokenRecord): CaseRow {
     const row = /^\d{27}$/.test(code) ? cases.byCode(code) : null;
-    // Officers see their own unit's cases; another unit's case does not exist for them.
-    if (!row || (token.role === 'officer' && token.unit !== row.unit)) throw new AppError('CASE_NOT_FOUND', `no case ${code}`);
+    const hidden =
+      !row ||
+      (token.role === 'officer' && token.unit !== row.unit) ||
+      (token.role === 'court' && !shares.caseSharedWith(token.id, row.code, now().toISOString()));
+    if (hidden) throw new AppError('CASE_NOT_FOUND', `no case ${code}`);
     return row;
   }
 
+
   return {
     find,
+    requireCertified,
+    actionTypes,
     open(token: TokenRecord, input: { actionType?: unknown; title?: unknown; custom?: unknown }): CaseRow {
       requireCertified(token);
-      if (typeof input.actionType !== 'string' || !ACTION_TYPES[input.actionType]) {
-        throw new AppError('BAD_REQUEST', `actionType is one of ${Object.entries(ACTION_TYPES).map(([k, v]) => `${k} (${v.en}, ${v.zh})`).join(', ')}`);
+      if (typeof input.actionType !== 'string' || !actionTypes[input.actionType]) {
+        throw new AppError('BAD_REQUEST', `actionType is one of ${Object.entries(actionTypes).map(([k, v]) => `${k} (${v.en}, ${v.zh})`).join(', ')}`);
       }
       if (typeof input.title !== 'string' || input.title.trim() === '' || input.title.length > 500) throw new AppError('BAD_REQUEST', 'title is 1–500 characters');
       const custom = input.custom === undefined ? '00000' : input.custom;
@@ -93,6 +108,9 @@ export function createCases({ db, log, cases, evidence, custody, now = () => new
       const next = to as CaseStatus;
       if (!STATUS_TRANSITIONS[row.status].includes(next)) {
         throw new AppError('INVALID_STATUS_CHANGE', `a case that is ${row.status} can go to ${STATUS_TRANSITIONS[row.status].join(' or ') || 'nothing (archived is final)'}, not ${next}`);
+      }
+      if (next === 'decided' && !reviewComplete(row.code)) {
+        throw new AppError('REVIEW_INCOMPLETE', `case ${row.code} is decided only after every review stage has approved its current evidence (GET /v1/cases/${row.code} shows the next stage)`);
       }
       const event = custody.event('custody.status', token, { caseCode: row.code, status: { from: row.status, to: next }, purpose: statedPurpose(reason) });
       custody.record(event, () => {

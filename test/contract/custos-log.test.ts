@@ -18,6 +18,7 @@ import {
   is32Bytes,
   leafHashOf,
   loadVectors,
+  NOTARY_ROLE,
   type ConsistencyVector,
   type InclusionVector,
 } from './fixtures';
@@ -52,6 +53,14 @@ describe('CustosLog', () => {
       expect(await log.hasRole(await log.DEFAULT_ADMIN_ROLE(), admin.address)).to.equal(true);
       expect(await log.hasRole(ANCHORER_ROLE, anchorer.address)).to.equal(true);
       expect(await log.hasRole(ANCHORER_ROLE, admin.address)).to.equal(false);
+    });
+
+    it('grants NOTARY_ROLE to nobody', async () => {
+      const { log, admin, anchorer, notary } = await loadFixture(deployCustosLog);
+      expect(await log.NOTARY_ROLE()).to.equal(NOTARY_ROLE);
+      for (const account of [admin, anchorer, notary]) {
+        expect(await log.hasRole(NOTARY_ROLE, account.address)).to.equal(false);
+      }
     });
   });
 
@@ -215,6 +224,149 @@ describe('CustosLog', () => {
           }
         });
       }
+    });
+  });
+
+  describe('cosignHead', () => {
+    /** Heads at 4 and 6 anchored from one real tree; `notary` holds NOTARY_ROLE. */
+    async function anchoredWithNotary() {
+      const fixture = await deployCustosLog();
+      const { log, admin, notary } = fixture;
+      const tree = buildTree(6);
+      await log.anchorHead(4, hex(tree.root(4)), []);
+      await log.anchorHead(6, hex(tree.root(6)), computeConsistencyProof(tree, 4, 6).map(hex));
+      await log.connect(admin).getFunction('grantRole')(NOTARY_ROLE, notary.address);
+      return { ...fixture, tree };
+    }
+
+    describe('when the caller lacks NOTARY_ROLE', () => {
+      it('reverts with AccessControlUnauthorizedAccount', async () => {
+        const { log, outsider, tree } = await loadFixture(anchoredWithNotary);
+        await expect(log.connect(outsider).getFunction('cosignHead')(6, hex(tree.root(6))))
+          .to.be.revertedWithCustomError(log, 'AccessControlUnauthorizedAccount')
+          .withArgs(outsider.address, NOTARY_ROLE);
+      });
+
+      it('reverts for the anchorer too, until the admin grants it NOTARY_ROLE', async () => {
+        const { log, admin, anchorer, tree } = await loadFixture(anchoredWithNotary);
+        await expect(log.cosignHead(6, hex(tree.root(6))))
+          .to.be.revertedWithCustomError(log, 'AccessControlUnauthorizedAccount')
+          .withArgs(anchorer.address, NOTARY_ROLE);
+        await log.connect(admin).getFunction('grantRole')(NOTARY_ROLE, anchorer.address);
+        await expect(log.cosignHead(6, hex(tree.root(6)))).to.emit(log, 'HeadCosigned');
+      });
+    });
+
+    describe('when an account without DEFAULT_ADMIN_ROLE grants NOTARY_ROLE', () => {
+      it('reverts with AccessControlUnauthorizedAccount', async () => {
+        const { log, outsider } = await loadFixture(deployCustosLog);
+        await expect(log.connect(outsider).getFunction('grantRole')(NOTARY_ROLE, outsider.address))
+          .to.be.revertedWithCustomError(log, 'AccessControlUnauthorizedAccount')
+          .withArgs(outsider.address, ZeroHash);
+      });
+    });
+
+    describe('when the notary cosigns the latest anchored head', () => {
+      it('records the cosignature and emits HeadCosigned with the block timestamp', async () => {
+        const { log, notary, outsider, tree } = await loadFixture(anchoredWithNotary);
+        const root = hex(tree.root(6));
+        expect(await log.cosignedAt(6, notary.address)).to.equal(0n);
+        const tx = await log.connect(notary).getFunction('cosignHead')(6, root);
+        const receipt = await tx.wait();
+        const block = await ethers.provider.getBlock(receipt!.blockNumber);
+        const timestamp = BigInt(block!.timestamp);
+        expect(timestamp).to.be.greaterThan(0n);
+        await expect(tx).to.emit(log, 'HeadCosigned').withArgs(6, notary.address, root, timestamp);
+        expect(await log.cosignedAt(6, notary.address)).to.equal(timestamp);
+        // Only that notary and that head.
+        expect(await log.cosignedAt(4, notary.address)).to.equal(0n);
+        expect(await log.cosignedAt(6, outsider.address)).to.equal(0n);
+      });
+    });
+
+    describe('when the notary cosigns an older anchored head', () => {
+      it('records the cosignature of that head', async () => {
+        const { log, notary, tree } = await loadFixture(anchoredWithNotary);
+        expect((await log.latestHead())[0]).to.equal(6n);
+        const root = hex(tree.root(4));
+        await expect(log.connect(notary).getFunction('cosignHead')(4, root))
+          .to.emit(log, 'HeadCosigned')
+          .withArgs(4, notary.address, root, (t: bigint) => t > 0n);
+        expect(await log.cosignedAt(4, notary.address)).to.be.greaterThan(0n);
+        expect(await log.cosignedAt(6, notary.address)).to.equal(0n);
+      });
+    });
+
+    describe('when the size was never anchored', () => {
+      it('reverts with CustosLogHeadNotAnchored', async () => {
+        const { log, notary, tree } = await loadFixture(anchoredWithNotary);
+        for (const size of [0, 5, 7]) {
+          await expect(log.connect(notary).getFunction('cosignHead')(size, hex(tree.root(Math.min(size, 6)))))
+            .to.be.revertedWithCustomError(log, 'CustosLogHeadNotAnchored')
+            .withArgs(size);
+        }
+      });
+    });
+
+    describe('when the root differs from the anchored root', () => {
+      it('reverts with CustosLogRootMismatch carrying both roots', async () => {
+        const { log, notary, tree } = await loadFixture(anchoredWithNotary);
+        // The root of another size of the same log is still the wrong root for this size.
+        for (const wrong of [hex(tree.root(4)), hex(buildTree(6, 'other').root()), ZeroHash]) {
+          await expect(log.connect(notary).getFunction('cosignHead')(6, wrong))
+            .to.be.revertedWithCustomError(log, 'CustosLogRootMismatch')
+            .withArgs(6, hex(tree.root(6)), wrong);
+        }
+        expect(await log.cosignedAt(6, notary.address)).to.equal(0n);
+      });
+    });
+
+    describe('when the notary already cosigned the head', () => {
+      it('reverts with CustosLogAlreadyCosigned and keeps the first timestamp', async () => {
+        const { log, notary, tree } = await loadFixture(anchoredWithNotary);
+        const root = hex(tree.root(6));
+        await log.connect(notary).getFunction('cosignHead')(6, root);
+        const first = await log.cosignedAt(6, notary.address);
+        await expect(log.connect(notary).getFunction('cosignHead')(6, root))
+          .to.be.revertedWithCustomError(log, 'CustosLogAlreadyCosigned')
+          .withArgs(notary.address, 6);
+        expect(await log.cosignedAt(6, notary.address)).to.equal(first);
+      });
+
+      it('still lets another notary cosign it', async () => {
+        const { log, admin, notary, outsider, tree } = await loadFixture(anchoredWithNotary);
+        const root = hex(tree.root(6));
+        await log.connect(notary).getFunction('cosignHead')(6, root);
+        await log.connect(admin).getFunction('grantRole')(NOTARY_ROLE, outsider.address);
+        await expect(log.connect(outsider).getFunction('cosignHead')(6, root))
+          .to.emit(log, 'HeadCosigned')
+          .withArgs(6, outsider.address, root, (t: bigint) => t > 0n);
+      });
+    });
+
+    describe('when the admin revokes NOTARY_ROLE', () => {
+      it('refuses further cosignatures and keeps the recorded ones', async () => {
+        const { log, admin, notary, tree } = await loadFixture(anchoredWithNotary);
+        await log.connect(notary).getFunction('cosignHead')(4, hex(tree.root(4)));
+        await log.connect(admin).getFunction('revokeRole')(NOTARY_ROLE, notary.address);
+        await expect(log.connect(notary).getFunction('cosignHead')(6, hex(tree.root(6))))
+          .to.be.revertedWithCustomError(log, 'AccessControlUnauthorizedAccount')
+          .withArgs(notary.address, NOTARY_ROLE);
+        expect(await log.cosignedAt(4, notary.address)).to.be.greaterThan(0n);
+      });
+    });
+
+    describe('gas', () => {
+      it('stays within bounds for a first cosignature', async () => {
+        const { log, notary, tree } = await loadFixture(anchoredWithNotary);
+        const receipt = await (await log.connect(notary).getFunction('cosignHead')(6, hex(tree.root(6)))).wait();
+        const gasUsed = Number(receipt!.gasUsed);
+        expect(gasUsed).to.be.greaterThan(21_000).and.lessThan(100_000);
+        console.log(`\n  cosignHead gasUsed: ${gasUsed}\n`);
+        const dir = path.resolve(__dirname, '../../test-artifacts');
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(path.join(dir, 'cosign-gas.json'), `${JSON.stringify({ gasUsed }, null, 2)}\n`);
+      });
     });
   });
 

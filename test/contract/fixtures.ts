@@ -7,14 +7,18 @@ import { MemoryTree } from '../../server/core/merkle';
 import { hashLeaf, type Hash } from '../../server/core/hash';
 
 export const ANCHORER_ROLE = id('ANCHORER_ROLE');
+export const NOTARY_ROLE = id('NOTARY_ROLE');
 
-/** A fresh CustosLog; `log` is connected as the anchorer. Use with `loadFixture`. */
+/**
+ * A fresh CustosLog; `log` is connected as the anchorer. Use with `loadFixture`.
+ * `notary` is the notary office's account: it holds no role until the admin grants NOTARY_ROLE.
+ */
 export async function deployCustosLog() {
-  const [admin, anchorer, outsider] = await ethers.getSigners();
+  const [admin, anchorer, outsider, notary] = await ethers.getSigners();
   const deployed = await ethers.deployContract('CustosLog', [admin.address, anchorer.address]);
   await deployed.waitForDeployment();
   const log = deployed.connect(anchorer) as Contract;
-  return { log, admin, anchorer, outsider };
+  return { log, admin, anchorer, outsider, notary };
 }
 
 // ---------------------------------------------------------------- hashes

@@ -8,15 +8,21 @@ import { PERMISSIONS, ROLES, allows, type Permission, type Role } from '../../se
 const EXPECTED: Record<Permission, Record<Role, boolean>> = {
   //                  admin  officer auxiliary reviewer notary court  auditor uploader
   'evidence.upload': row(1, 1, 1, 0, 0, 0, 0, 1),
-  'evidence.read': row(1, 1, 1, 1, 1, 0, 1, 1),
-  'evidence.content': row(1, 1, 0, 1, 1, 0, 1, 0),
+  'evidence.read': row(1, 1, 1, 1, 1, 1, 1, 1),
+  'evidence.content': row(1, 1, 0, 1, 1, 1, 1, 0),
+  'recording.read': row(1, 1, 1, 1, 1, 0, 1, 1),
   'device.manage': row(1, 0, 0, 0, 0, 0, 0, 0),
   'device.read': row(1, 1, 0, 0, 0, 0, 1, 0),
   'case.open': row(0, 1, 0, 0, 0, 0, 0, 0),
-  'case.read': row(1, 1, 0, 1, 1, 0, 1, 0),
+  'case.read': row(1, 1, 0, 1, 1, 1, 1, 0),
   'case.attach': row(0, 1, 0, 0, 0, 0, 0, 0),
   'case.status': row(1, 1, 0, 1, 0, 0, 0, 0),
   'case.note': row(0, 1, 0, 1, 0, 0, 0, 0),
+  'case.share': row(1, 1, 0, 0, 0, 0, 0, 0),
+  'case.review': row(0, 1, 0, 1, 0, 0, 0, 0),
+  'package.read': row(1, 1, 0, 1, 1, 1, 1, 0),
+  'case.card': row(0, 1, 0, 0, 0, 0, 0, 0),
+  'notary.certify': row(0, 0, 0, 0, 1, 0, 0, 0),
 };
 
 function row(...cells: number[]): Record<Role, boolean> {

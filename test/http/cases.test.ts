@@ -80,20 +80,27 @@ describe('cases: action codes, certified officers, attach/detach as custody even
   });
 
   it('moves a case only along open → under-review → decided → archived (or back to open from review), each change logged with its reason', async () => {
-    const reviewer = server.custos.components.tokens.create('legal officer', 'reviewer').secret;
+    const { tokens } = server.custos.components;
+    const reviewer = tokens.create('legal officer', 'reviewer').secret;
     const { body: c } = await openCase(officer, { actionType: '02', title: 'status walk' });
+    const evidence = (await upload(server.url, randomBytes(500), { token: officer })).body;
+    await postJson(`${server.url}/v1/cases/${c.code}/evidence`, { evidenceId: evidence.id, purpose: 'scene' }, officer);
     const move = (token: string, status: string, reason = 'because') => postJson(`${server.url}/v1/cases/${c.code}/status`, { status, reason }, token);
     expect((await move(officer, 'decided')).body.error.code).to.equal('INVALID_STATUS_CHANGE');
     expect((await move(officer, 'under-review', 'evidence complete')).body.status).to.equal('under-review');
     expect((await move(reviewer, 'open', 'missing the witness statement')).body.status).to.equal('open');
     expect((await move(officer, 'under-review', 'statement added')).body.status).to.equal('under-review');
+    // The whole review chain approves before the case can be decided (test/http/case-review-shares.test.ts covers its rules).
+    const deciders = [officer, reviewer, tokens.create('squad leader', 'officer', new Date(), { unit: '110105000', certificate: 'ZF-11010500002' }).secret, tokens.create('legal section', 'reviewer').secret, tokens.create('panel', 'reviewer').secret];
+    const stages = ['handling-officer', 'legal-officer', 'squad-leader', 'legal-section', 'collegial-panel'];
+    for (const [i, stage] of stages.entries()) expect((await postJson(`${server.url}/v1/cases/${c.code}/reviews`, { stage, decision: 'approve' }, deciders[i])).status).to.equal(201);
     expect((await move(reviewer, 'decided', 'penalty decided')).body.status).to.equal('decided');
     expect((await move(server.adminToken, 'archived', 'closed')).body.status).to.equal('archived');
     expect((await move(server.adminToken, 'open', 'reopen')).body.error.code).to.equal('INVALID_STATUS_CHANGE');
     expect((await move(auditor, 'open')).status).to.equal(403);
 
-    const head = (await getJson(`${server.url}/v1/log/head`)).body.treeSize;
-    const entries = (await getJson(`${server.url}/v1/log/entries?start=${head - 5}&end=${head}`)).body.entries.map((e: any) => e.event);
+    const history = (await getJson(`${server.url}/v1/cases/${c.code}/custody`, officer)).body.events.map((e: any) => e.event);
+    const entries = history.filter((e: any) => e.type === 'custody.status');
     expect(entries.map((e: any) => `${e.status.from}>${e.status.to}:${e.purpose}`)).to.deep.equal([
       'open>under-review:evidence complete',
       'under-review>open:missing the witness statement',

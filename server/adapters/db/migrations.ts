@@ -181,4 +181,31 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX custody_by_evidence ON custody_index (evidence_id, leaf_index);
   CREATE INDEX custody_by_case ON custody_index (case_code, leaf_index);
   `,
+  `
+  -- Cases shared with a court account: a share expires and can be revoked (both logged).
+  CREATE TABLE case_shares (
+    id             TEXT    PRIMARY KEY,
+    case_code      TEXT    NOT NULL REFERENCES cases (code),
+    court_token_id TEXT    NOT NULL REFERENCES tokens (id),
+    expires_at     TEXT    NOT NULL,
+    created_at     TEXT    NOT NULL,
+    share_leaf     INTEGER NOT NULL UNIQUE REFERENCES log_leaves (leaf_index),
+    revoked_at     TEXT,
+    revoke_leaf    INTEGER UNIQUE REFERENCES log_leaves (leaf_index)
+  );
+  CREATE INDEX case_shares_by_court ON case_shares (court_token_id, case_code);
+
+  -- Review decisions (approve / reject, per stage, per round); the events themselves are in log_leaves.
+  CREATE TABLE case_reviews (
+    leaf_index   INTEGER PRIMARY KEY REFERENCES log_leaves (leaf_index),
+    case_code    TEXT    NOT NULL REFERENCES cases (code),
+    round        INTEGER NOT NULL,
+    stage_index  INTEGER NOT NULL,
+    decision     TEXT    NOT NULL,
+    token_id     TEXT    NOT NULL,
+    evidence_ids TEXT    NOT NULL, -- JSON array: the evidence set this decision covered
+    at           TEXT    NOT NULL
+  );
+  CREATE INDEX case_reviews_by_case ON case_reviews (case_code, leaf_index);
+  `,
 ];

@@ -55,11 +55,13 @@ export class TokenStore {
   private readonly insertStmt: Statement<[string, string, string, string, string, string | null, string | null]>;
   private readonly byHashStmt: Statement<[string], Row>;
   private readonly countStmt: Statement<[], { n: number }>;
+  private readonly byIdStmt: Statement<[string], Row>;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare('INSERT INTO tokens (id, name, role, token_hash, created_at, unit, certificate) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.byHashStmt = db.prepare('SELECT id, name, role, created_at, revoked_at, unit, certificate FROM tokens WHERE token_hash = ?');
     this.countStmt = db.prepare('SELECT count(*) AS n FROM tokens');
+    this.byIdStmt = db.prepare('SELECT id, name, role, created_at, revoked_at, unit, certificate FROM tokens WHERE id = ?');
   }
 
   /** Mints a token; the secret is returned once and never stored. */
@@ -80,6 +82,12 @@ export class TokenStore {
     const row = this.byHashStmt.get(hashSecret(secret));
     if (!row || row.revoked_at !== null) return null;
     return toRecord(row);
+  }
+
+  /** A token by its id (revoked ones too): shares name their court account by id. */
+  byId(id: string): TokenRecord | null {
+    const row = this.byIdStmt.get(id);
+    return row ? toRecord(row) : null;
   }
 
   count(): number {

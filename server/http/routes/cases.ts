@@ -2,7 +2,7 @@
 import { Router } from '@koa/router';
 import { requirePermission } from '../auth';
 import { readJsonBody } from '../request-input';
-import { ACTION_TYPES } from '../../core/action-code';
+import { custodyHistory } from '../custody-read';
 import type { CaseOpenedEvent } from '../../core/case-events';
 import type { AppComponents } from '../components';
 import type { CaseRow } from '../../adapters/db/case-store';
@@ -14,12 +14,16 @@ export function caseRoutes(c: AppComponents): Router {
   const canAttach = requirePermission(c.tokens, 'case.attach');
   const canChangeStatus = requirePermission(c.tokens, 'case.status');
   const canNote = requirePermission(c.tokens, 'case.note');
+  const canShare = requirePermission(c.tokens, 'case.share');
+  const canReview = requirePermission(c.tokens, 'case.review');
 
   const view = (row: CaseRow) => {
     const opened = JSON.parse(row.event) as CaseOpenedEvent;
+    const review = c.caseReview.view(row);
+    const reviewed = new Set(review.state === 'reviewed' ? review.reviewedEvidenceIds : []);
     return {
       code: row.code,
-      actionType: { code: row.actionType, ...ACTION_TYPES[row.actionType] },
+      actionType: { code: row.actionType, ...c.caseService.actionTypes[row.actionType] },
       unit: row.unit,
       title: opened.title,
       status: row.status,
@@ -32,7 +36,9 @@ export function caseRoutes(c: AppComponents): Router {
         attachLeaf: a.attachLeaf,
         ...(a.detachedAt ? { detachedAt: a.detachedAt, detachLeaf: a.detachLeaf } : {}),
         state: a.detachedAt ? 'detached' : 'attached',
+        ...(a.detachedAt ? {} : { review: reviewed.has(a.evidenceId) ? 'reviewed' : 'pending' }),
       })),
+      review,
     };
   };
 
@@ -65,6 +71,35 @@ export function caseRoutes(c: AppComponents): Router {
     const leafIndex = c.caseService.addNote(ctx.state.token, ctx.params.code, body?.text);
     ctx.status = 201;
     ctx.body = { caseCode: ctx.params.code, leafIndex };
+  });
+
+  /** Every custody event about the case itself (opening, status, notes, shares, reviews, packages), with proofs. */
+  router.get('/:code/custody', canRead, (ctx) => {
+    const row = c.caseService.find(ctx.params.code, ctx.state.token);
+    ctx.body = { caseCode: row.code, events: custodyHistory(c, [row.leafIndex, ...c.custodyStore.leavesForCase(row.code)]) };
+  });
+
+  router.get('/:code/shares', canRead, (ctx) => {
+    ctx.body = { caseCode: ctx.params.code, shares: c.caseShares.list(ctx.state.token, ctx.params.code) };
+  });
+
+  router.post('/:code/shares', canShare, async (ctx) => {
+    const body = (await readJsonBody(ctx, c.config.maxJsonBodyBytes)) as Record<string, unknown>;
+    const share = c.caseShares.create(ctx.state.token, ctx.params.code, body ?? {});
+    ctx.status = 201;
+    ctx.body = share;
+  });
+
+  router.delete('/:code/shares/:shareId', canShare, (ctx) => {
+    const reason = ctx.query.reason ?? ctx.get('Custos-Purpose');
+    ctx.body = c.caseShares.revoke(ctx.state.token, ctx.params.code, ctx.params.shareId, reason);
+  });
+
+  router.post('/:code/reviews', canReview, async (ctx) => {
+    const body = (await readJsonBody(ctx, c.config.maxJsonBodyBytes)) as Record<string, unknown>;
+    const { leafIndex } = c.caseReview.decide(ctx.state.token, ctx.params.code, body ?? {});
+    ctx.status = 201;
+    ctx.body = { leafIndex, case: view(c.caseService.find(ctx.params.code, ctx.state.token)) };
   });
 
   router.delete('/:code/evidence/:evidenceId', canAttach, (ctx) => {

@@ -7,9 +7,10 @@ import { requirePermission } from '../auth';
 import { parseReprDigest } from '../../core/repr-digest';
 import { assertDeclaredLength } from '../request-input';
 import { sendStored } from '../send-stored';
-import { logContentRead, logProofRead, requirePurpose } from '../custody-read';
+import { custodyHistory, logContentRead, logProofRead, requirePurpose } from '../custody-read';
 import { toEvidenceView, type EvidenceView } from '../../services/evidence-view';
 import { toMediaView } from '../../services/media-view';
+import { evidenceVisible } from '../../services/case-shares';
 import type { AppComponents } from '../components';
 import type { EvidenceRow } from '../../adapters/db/evidence-store';
 
@@ -29,9 +30,10 @@ export function evidenceRoutes(c: AppComponents): Router {
     media: toMediaView(c.config.media.enabled, c.media.byEvidence(record.id), c.renditions.forEvidence(record.id), c.jobs.forEvidence(record.id)),
   });
 
-  const findRecord = (id: string): EvidenceRow => {
+  /** Evidence the caller may see: a court sees only evidence attached to a case shared with it. */
+  const findRecord = (ctx: Context, id: string): EvidenceRow => {
     const record = EVIDENCE_ID.test(id) ? c.evidence.byId(id) : null;
-    if (!record) throw new AppError('EVIDENCE_NOT_FOUND', `no evidence with id ${id}`);
+    if (!record || !evidenceVisible(c.shares, ctx.state.token, record.id)) throw new AppError('EVIDENCE_NOT_FOUND', `no evidence with id ${id}`);
     return record;
   };
 
@@ -59,16 +61,16 @@ export function evidenceRoutes(c: AppComponents): Router {
       throw new AppError('BAD_REQUEST', 'give ?sha256= with 64 lowercase hex characters');
     }
     const record = c.evidence.bySha256(sha256);
-    if (!record) throw new AppError('EVIDENCE_NOT_FOUND', `no evidence with sha256 ${sha256}`);
+    if (!record || !evidenceVisible(c.shares, ctx.state.token, record.id)) throw new AppError('EVIDENCE_NOT_FOUND', `no evidence with sha256 ${sha256}`);
     ctx.body = fullView(record);
   });
 
   router.get('/:id', canReadRecords, (ctx) => {
-    ctx.body = fullView(findRecord(ctx.params.id));
+    ctx.body = fullView(findRecord(ctx, ctx.params.id));
   });
 
   router.get('/:id/proof', canReadRecords, (ctx) => {
-    const result = c.buildProofBundle(findRecord(ctx.params.id));
+    const result = c.buildProofBundle(findRecord(ctx, ctx.params.id));
     if (result.status === 'pending') {
       ctx.status = 202;
       ctx.set('Retry-After', String(Math.max(1, Math.ceil(c.config.anchorIntervalMs / 1000))));
@@ -81,17 +83,12 @@ export function evidenceRoutes(c: AppComponents): Router {
 
   /** Every custody event about this evidence, each with the proof that it is in the anchored log (or pending). */
   router.get('/:id/custody', canReadRecords, (ctx) => {
-    const record = findRecord(ctx.params.id);
-    const history = c.custodyStore.leavesForEvidence(record.id).map((leafIndex) => {
-      const [entry] = c.log.entries(leafIndex, leafIndex + 1);
-      const built = c.buildProofBundle({ leafIndex, event: entry.event });
-      return { leafIndex, event: JSON.parse(entry.event), ...(built.status === 'anchored' ? { proof: built.bundle } : { proof: null, status: 'pending' }) };
-    });
-    ctx.body = { evidenceId: record.id, events: history };
+    const record = findRecord(ctx, ctx.params.id);
+    ctx.body = { evidenceId: record.id, events: custodyHistory(c, c.custodyStore.leavesForEvidence(record.id)) };
   });
 
   router.get('/:id/content', canReadContent, (ctx) => {
-    const record = findRecord(ctx.params.id);
+    const record = findRecord(ctx, ctx.params.id);
     const purpose = requirePurpose(ctx);
     sendStored(ctx, c.content, record, (range) => logContentRead(ctx, c, purpose, { evidenceId: record.id, read: { object: 'content', ...(range ? { range } : {}) } }));
   });

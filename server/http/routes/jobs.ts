@@ -12,7 +12,7 @@ const MAX_PAGE = 500;
 
 export function jobRoutes(c: AppComponents): Router {
   const router = new Router({ prefix: '/v1/jobs' });
-  const canRead = requirePermission(c.tokens, 'evidence.read');
+  const canRead = requirePermission(c.tokens, 'recording.read');
 
   router.get('/', canRead, (ctx) => {
     const { state, evidenceId, limit, before } = ctx.query;

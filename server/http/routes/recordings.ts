@@ -32,7 +32,8 @@ const HEX32 = /^[0-9a-f]{64}$/;
 export function recordingRoutes(c: AppComponents): Router {
   const router = new Router({ prefix: '/v1/recordings/:id' });
   const canRecord = requirePermission(c.tokens, 'evidence.upload');
-  const canRead = requirePermission(c.tokens, 'evidence.read');
+  const canRead = requirePermission(c.tokens, 'recording.read');
+  // Segment bytes need both: recording.read keeps courts out, evidence.content keeps out roles that never see bytes.
   const canReadContent = requirePermission(c.tokens, 'evidence.content');
 
   const recordingId = (ctx: Context): string => {
@@ -92,7 +93,7 @@ export function recordingRoutes(c: AppComponents): Router {
     ctx.body = await c.recordingService.verify(recordingId(ctx));
   });
 
-  router.get('/content', canReadContent, (ctx) => {
+  router.get('/content', canRead, canReadContent, (ctx) => {
     const recording = c.recordingService.find(recordingId(ctx));
     logContentRead(ctx, c, requirePurpose(ctx), { read: { object: 'recording', recordingId: recording.id } });
     const segments = c.recordings.segments(recording.id);
@@ -108,7 +109,7 @@ export function recordingRoutes(c: AppComponents): Router {
     );
   });
 
-  router.get('/segments/:sequence/content', canReadContent, (ctx) => {
+  router.get('/segments/:sequence/content', canRead, canReadContent, (ctx) => {
     const segment = segmentOf(ctx);
     const purpose = requirePurpose(ctx);
     sendStored(ctx, c.content, { ...segment, mediaType: 'video/mp2t' }, (range) =>

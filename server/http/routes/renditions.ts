@@ -10,6 +10,8 @@ import { requirePermission } from '../auth';
 import { sendStored } from '../send-stored';
 import { logContentRead, logProofRead, requirePurpose } from '../custody-read';
 import { toRenditionView } from '../../services/media-view';
+import { evidenceVisible } from '../../services/case-shares';
+import type { Context } from 'koa';
 import type { AppComponents } from '../components';
 import type { RenditionRow } from '../../adapters/db/media-store';
 
@@ -21,29 +23,29 @@ export function renditionRoutes(c: AppComponents): Router {
   const canReadRecords = requirePermission(c.tokens, 'evidence.read');
   const canReadContent = requirePermission(c.tokens, 'evidence.content');
 
-  const findEvidence = (id: string) => {
+  const findEvidence = (ctx: Context, id: string) => {
     const record = EVIDENCE_ID.test(id) ? c.evidence.byId(id) : null;
-    if (!record) throw new AppError('EVIDENCE_NOT_FOUND', `no evidence with id ${id}`);
+    if (!record || !evidenceVisible(c.shares, ctx.state.token, record.id)) throw new AppError('EVIDENCE_NOT_FOUND', `no evidence with id ${id}`);
     return record;
   };
-  const findRendition = (id: string, name: string): RenditionRow => {
-    findEvidence(id);
+  const findRendition = (ctx: Context, id: string, name: string): RenditionRow => {
+    findEvidence(ctx, id);
     const rendition = NAME.test(name) ? c.renditions.get(id, name) : null;
     if (!rendition) throw new AppError('RENDITION_NOT_FOUND', `evidence ${id} has no rendition "${name}" (yet: see its media.jobs)`);
     return rendition;
   };
 
   router.get('/', canReadRecords, (ctx) => {
-    const record = findEvidence(ctx.params.id);
+    const record = findEvidence(ctx, ctx.params.id);
     ctx.body = { evidenceId: record.id, renditions: c.renditions.forEvidence(record.id).map(toRenditionView) };
   });
 
   router.get('/:name', canReadRecords, (ctx) => {
-    ctx.body = toRenditionView(findRendition(ctx.params.id, ctx.params.name));
+    ctx.body = toRenditionView(findRendition(ctx, ctx.params.id, ctx.params.name));
   });
 
   router.get('/:name/content', canReadContent, (ctx) => {
-    const rendition = findRendition(ctx.params.id, ctx.params.name);
+    const rendition = findRendition(ctx, ctx.params.id, ctx.params.name);
     const purpose = requirePurpose(ctx);
     sendStored(ctx, c.content, rendition, (range) =>
       logContentRead(ctx, c, purpose, { evidenceId: rendition.evidenceId, read: { object: 'rendition', rendition: rendition.name, ...(range ? { range } : {}) } }),
@@ -51,10 +53,10 @@ export function renditionRoutes(c: AppComponents): Router {
   });
 
   router.get('/:name/proof', canReadRecords, (ctx) => {
-    const rendition = findRendition(ctx.params.id, ctx.params.name);
+    const rendition = findRendition(ctx, ctx.params.id, ctx.params.name);
     const built = c.buildProofBundle(rendition);
     // The original was logged before its rendition, so an anchored rendition has an anchored original.
-    const original = c.buildProofBundle(findEvidence(ctx.params.id));
+    const original = c.buildProofBundle(findEvidence(ctx, ctx.params.id));
     if (built.status === 'pending' || original.status === 'pending') {
       ctx.status = 202;
       ctx.set('Retry-After', String(Math.max(1, Math.ceil(c.config.anchorIntervalMs / 1000))));
