@@ -78,6 +78,17 @@ export interface ChainAnchor {
   findAnchor(treeSize: number, blockHint?: number): Promise<AnchorReceipt | null>;
   /** The contract's own verifyInclusion, in one eth_call. */
   verifyInclusion(leafHash: string, leafIndex: number, treeSize: number, proof: string[]): Promise<boolean>;
+  /** When `notary` cosigned the head anchored at `treeSize` (seconds; 0 if it never did). */
+  cosignedAt(treeSize: number, notary: string): Promise<number>;
+  /** Whether `account` holds NOTARY_ROLE now. */
+  isNotary(account: string): Promise<boolean>;
+  /** Cosigns an anchored head as the signer (who must hold NOTARY_ROLE); rejects with the contract's decoded error. */
+  cosignHead(treeSize: number, rootHash: string): Promise<AnchorReceipt>;
+  /**
+   * Grants NOTARY_ROLE to `account` (the signer must hold the admin role) and,
+   * if the account has no balance and `fundWei` > 0, sends it that much for gas.
+   */
+  grantNotary(account: string, fundWei?: bigint): Promise<{ txHash: string; fundedWei: bigint }>;
   close(): Promise<void>;
 }
 

@@ -33,6 +33,9 @@ import { createCases } from './services/cases';
 import { CustodyStore } from './adapters/db/custody-store';
 import { createCustody } from './services/custody';
 import { ShareStore } from './adapters/db/share-store';
+import { NotarizationStore } from './adapters/db/notarization-store';
+import { createNotary } from './services/notary';
+import { recoverStatementSigner } from './adapters/chain/notary-signature';
 import { ReviewStore } from './adapters/db/review-store';
 import { createCaseShares } from './services/case-shares';
 import { createCaseReview, type CaseReview } from './services/case-review';
@@ -129,6 +132,7 @@ export async function startCustos(config: Readonly<Config>, options: StartOption
     const cases = new CaseStore(db);
     const custodyStore = new CustodyStore(db);
     const custody = createCustody({ db, log, custody: custodyStore });
+    const notary = createNotary({ db, log, evidence, notarizations: new NotarizationStore(db), custody: custodyStore, chain, recover: recoverStatementSigner });
     const shares = new ShareStore(db);
     const reviews = new ReviewStore(db);
     // The case service asks the review chain before a case is decided; the review chain finds cases through it.
@@ -229,7 +233,8 @@ export async function startCustos(config: Readonly<Config>, options: StartOption
         onRecorded: config.media.enabled ? (event) => enqueueProbe(jobs, event, config.jobs.maxAttempts) : undefined,
         afterRecorded: () => runner?.wake(),
       }),
-      buildProofBundle: createProofs({ log, anchors }),
+      notary,
+      buildProofBundle: createProofs({ log, anchors, notarizationsFor: (leaf) => notary.proofsFor(leaf) }),
       logger,
     };
     const app = createApp(components);

@@ -9,6 +9,7 @@ import { logCommand } from './commands/log';
 import { deployCommand } from './commands/deploy';
 import { rederiveCommand } from './commands/rederive';
 import { deviceCommand } from './commands/device';
+import { notaryCommand } from './commands/notary';
 
 const HELP = `Usage: custos <command> [options]
 
@@ -17,6 +18,7 @@ Commands:
   verify   verify a file and its proof bundle against the chain, without the server
   token    mint bearer tokens (custos token create --role R --name N)
   device   register or revoke a recorder's signing key (custos device register --id ID --public-key FILE)
+  notary   notary office: cosign anchored heads and certify evidence with the office's key
   log      show the log head (custos log head)
   deploy   deploy the anchoring contract to an EVM chain
   rederive re-run an evidence's recorded transcodes and check they reproduce its renditions
@@ -31,6 +33,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   deploy: deployCommand,
   rederive: rederiveCommand,
   device: deviceCommand,
+  notary: notaryCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

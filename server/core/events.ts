@@ -9,6 +9,7 @@ import { hashLeaf, type Hash } from './hash';
 import { evidenceMetadataSchema } from './evidence-metadata';
 import { actorSchema } from './actor';
 import { deviceSignatureSchema } from './device-signature';
+import { notaryCertifiedEventSchema } from './notarization';
 import { CUSTODY_ACTIONS, caseOpenedEventSchema, casePackagedEventSchema, custodyEventSchema } from './case-events';
 import { recordingSealedEventSchema, recordingStartedEventSchema, segmentRecordedEventSchema } from './recording-events';
 import { deviceRegisteredEventSchema, deviceRevokedEventSchema, type DeviceRegisteredEvent, type DeviceRevokedEvent } from './device-events';
@@ -59,6 +60,7 @@ const KNOWN_EVENTS: Record<string, z.ZodType | undefined> = {
   'recording.sealed': recordingSealedEventSchema,
   'case.opened': caseOpenedEventSchema,
   'case.packaged': casePackagedEventSchema,
+  'notary.certified': notaryCertifiedEventSchema,
   ...Object.fromEntries(CUSTODY_ACTIONS.map((action) => [`custody.${action}`, custodyEventSchema])),
 };
 

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { AppError } from './errors';
 import { MAX_PROOF_LENGTH } from './merkle';
 import { parseLogEvent, type LogEvent } from './events';
+import { notarizationProofSchema, type NotarizationProof } from './notarization';
 
 export const PROOF_BUNDLE_VERSION = 'custos.proof/v1';
 
@@ -38,6 +39,8 @@ const bundleSchema = z
     anchor: anchorSchema,
     /** For a rendition: the bundle of the original it was derived from (parsed on its own, one level deep). */
     derivedFrom: z.record(z.string(), z.unknown()).optional(),
+    /** Notary certificates of this evidence (custos.notarization/v1), each with the leaf's inclusion in the head the notary cosigned. */
+    notarizations: z.array(notarizationProofSchema).max(100).optional(),
   })
   .strict()
   .refine((b) => b.leafIndex < b.treeSize, { message: 'leafIndex must be below treeSize', path: ['leafIndex'] });
@@ -52,6 +55,7 @@ export interface ProofBundle {
   inclusionProof: string[];
   anchor: Anchor;
   derivedFrom?: ProofBundle;
+  notarizations?: NotarizationProof[];
 }
 
 /** Parses an untrusted bundle. Every field is attacker-controlled: check shape and ranges before using any. */

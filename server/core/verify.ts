@@ -10,36 +10,10 @@ import { keyId, verifyDeviceSignature } from './device-signature';
 import type { SegmentRecordedEvent } from './recording-events';
 import { formatChainTime, type ProofBundle } from './proof-bundle';
 import { verifyInclusion } from './merkle';
+import { failed, pass, type Check, type CheckName } from './checks';
 
-export type CheckName =
-  | 'registered'
-  | 'bundle-format'
-  | 'content-hash'
-  | 'leaf-hash'
-  | 'inclusion'
-  | 'chain'
-  | 'anchor'
-  | 'anchor-transaction'
-  | 'chain-inclusion'
-  | 'derived-from'
-  | 'same-streams'
-  | 'device-signature'
-  | 'segment-order'
-  | 'segment-chain'
-  | 'segment-signature'
-  | 'segment-content'
-  | 'segment-anchor'
-  | 'seal';
-
-export interface Check {
-  check: CheckName;
-  ok: boolean;
-  /** Why it failed, as a stable code. */
-  code?: string;
-  message: string;
-  expected?: string;
-  found?: string;
-}
+export type { Check, CheckName } from './checks';
+export { failed, pass } from './checks';
 
 export interface VerificationResult {
   ok: boolean;
@@ -116,14 +90,6 @@ export function segmentSignatureCheck(event: SegmentRecordedEvent): Check {
   return verifyDeviceSignature(signature, event.sha256, event.segment)
     ? pass('device-signature', `segment ${sequence} of ${recordingId}, signed at the source by device ${deviceId} (ed25519 key ${keyId(signature.publicKey)})`)
     : failed('device-signature', 'DEVICE_SIGNATURE_INVALID', `segment ${sequence}'s signature does not verify over its hash and place in the chain`);
-}
-
-export function pass(check: CheckName, message: string): Check {
-  return { check, ok: true, message };
-}
-
-export function failed(check: CheckName, code: string, message: string, expected?: string, found?: string): Check {
-  return { check, ok: false, code, message, ...(expected !== undefined ? { expected } : {}), ...(found !== undefined ? { found } : {}) };
 }
 
 function result(checks: Check[]): VerificationResult {

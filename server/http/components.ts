@@ -12,6 +12,7 @@ import type { CaseStore } from '../adapters/db/case-store';
 import type { Cases } from '../services/cases';
 import type { CaseShares } from '../services/case-shares';
 import type { CaseReview } from '../services/case-review';
+import type { Notary } from '../services/notary';
 import type { ShareStore } from '../adapters/db/share-store';
 import type { Custody } from '../services/custody';
 import type { CustodyStore } from '../adapters/db/custody-store';
@@ -48,6 +49,7 @@ export interface AppComponents {
   caseService: Cases;
   caseShares: CaseShares;
   caseReview: CaseReview;
+  notary: Notary;
   shares: ShareStore;
   custody: Custody;
   custodyStore: CustodyStore;

@@ -8,7 +8,9 @@ import { anchorView, isAnchored } from './evidence-view';
 
 export type BundleResult = { status: 'anchored'; bundle: ProofBundle } | { status: 'pending'; leafIndex: number };
 
-export function createProofs({ log, anchors }: { log: LogStore; anchors: AnchorStore }) {
+import type { NotarizationProof } from '../core/notarization';
+
+export function createProofs({ log, anchors, notarizationsFor = () => [] }: { log: LogStore; anchors: AnchorStore; notarizationsFor?: (leafIndex: number) => NotarizationProof[] }) {
   /** The bundle of any logged record: evidence, its probe, a rendition. */
   return function buildProofBundle(record: { leafIndex: number; event: string }): BundleResult {
     const head = anchors.latest();
@@ -27,6 +29,8 @@ export function createProofs({ log, anchors }: { log: LogStore; anchors: AnchorS
       inclusionProof: log.inclusionProof(record.leafIndex, head.treeSize).map(toHex),
       anchor: { chainId, contract, txHash, blockNumber, anchoredAt },
     };
+    const notarizations = notarizationsFor(record.leafIndex);
+    if (notarizations.length > 0) bundle.notarizations = notarizations;
     return { status: 'anchored', bundle };
   };
 }

@@ -124,6 +124,15 @@ export function createEthersChainAnchor(options: EthersChainAnchorOptions): Chai
     return { txHash: receipt.hash, blockNumber: receipt.blockNumber, anchoredAt };
   }
 
+  /** A transaction other than anchorHead (cosign, grant): sent, mined, or rejected with the contract's decoded error. */
+  async function sendAndWait(c: Connection, fn: string, args: unknown[]) {
+    if (!c.wallet) throw new AppError('CONFIG_INVALID', `${fn} needs a signer key (the chain connection is read-only)`);
+    const tx = await c.contract.getFunction(fn).send(...args);
+    const receipt = await tx.wait(1, confirmTimeoutMs);
+    if (!receipt) throw new AppError('ANCHOR_REJECTED', `transaction ${tx.hash} was dropped`, { details: { error: null, txHash: tx.hash } });
+    return receipt;
+  }
+
   function anchoredAtFromLogs(logs: readonly Log[], treeSize: bigint): number | null {
     for (const log of logs) {
       if (getAddress(log.address) !== address) continue;
@@ -212,6 +221,43 @@ export function createEthersChainAnchor(options: EthersChainAnchorOptions): Chai
       return run(`verifyInclusion(leafIndex=${leafIndex}, treeSize=${treeSize})`, async (c) =>
         Boolean(await c.contract.getFunction('verifyInclusion').staticCall(...args)),
       );
+    },
+
+    async cosignedAt(treeSize: number, notary: string): Promise<number> {
+      const size = toUint64(treeSize, 'treeSize');
+      const account = parseAddress(notary, 'the notary address');
+      return run(`cosignedAt(treeSize=${treeSize})`, async (c) => fromUint64(await c.contract.getFunction('cosignedAt').staticCall(size, account), 'cosignedAt'));
+    },
+
+    async isNotary(account: string): Promise<boolean> {
+      const who = parseAddress(account, 'the account');
+      return run('hasRole(NOTARY_ROLE)', async (c) => {
+        const role = (await c.contract.getFunction('NOTARY_ROLE').staticCall()) as string;
+        return Boolean(await c.contract.getFunction('hasRole').staticCall(role, who));
+      });
+    },
+
+    async cosignHead(treeSize: number, rootHash: string): Promise<AnchorReceipt> {
+      const size = toUint64(treeSize, 'treeSize');
+      const root = toBytes32(rootHash, 'rootHash');
+      return run(`cosignHead(treeSize=${treeSize})`, async (c) => {
+        const receipt = await sendAndWait(c, 'cosignHead', [size, root]);
+        const cosignedAt = await c.contract.getFunction('cosignedAt').staticCall(size, c.wallet!.address);
+        return { txHash: receipt.hash, blockNumber: receipt.blockNumber, anchoredAt: fromUint64(cosignedAt, 'cosignedAt') };
+      }, { revertCode: 'ANCHOR_REJECTED', details: { treeSize } });
+    },
+
+    async grantNotary(account: string, fundWei = 0n): Promise<{ txHash: string; fundedWei: bigint }> {
+      const who = parseAddress(account, 'the notary address');
+      return run('grantRole(NOTARY_ROLE)', async (c) => {
+        const role = (await c.contract.getFunction('NOTARY_ROLE').staticCall()) as string;
+        const txHash = (await sendAndWait(c, 'grantRole', [role, who])).hash;
+        // Gas for the notary's cosignatures, on chains that charge for gas (a QBFT network may not).
+        if (fundWei === 0n || (await c.provider.getBalance(who)) > 0n || (await c.provider.getBalance(c.wallet!.address)) < fundWei * 2n) return { txHash, fundedWei: 0n };
+        const transfer = await c.wallet!.sendTransaction({ to: who, value: fundWei });
+        await transfer.wait(1, confirmTimeoutMs);
+        return { txHash, fundedWei: fundWei };
+      }, { revertCode: 'ANCHOR_REJECTED' });
     },
 
     async close(): Promise<void> {

@@ -1,7 +1,6 @@
 /** An index of custody events by evidence and case, so a history is O(its length), not a scan of the log. */
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database';
-import type { CustodyEvent } from '../../core/case-events';
 
 export class CustodyStore {
   private readonly insertStmt: Statement<[number, string | null, string | null, string, string]>;
@@ -14,8 +13,8 @@ export class CustodyStore {
     this.byCaseStmt = db.prepare('SELECT leaf_index FROM custody_index WHERE case_code = ? ORDER BY leaf_index');
   }
 
-  /** Requires the caller's transaction (which appends the event at leafIndex). */
-  index(event: CustodyEvent, leafIndex: number): void {
+  /** Requires the caller's transaction (which appends the event at leafIndex). Custody, package and notary events. */
+  index(event: { type: string; at: string; evidenceId?: string; caseCode?: string }, leafIndex: number): void {
     this.insertStmt.run(leafIndex, event.evidenceId ?? null, event.caseCode ?? null, event.type, event.at);
   }
 

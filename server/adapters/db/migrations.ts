@@ -208,4 +208,19 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX case_reviews_by_case ON case_reviews (case_code, leaf_index);
   `,
+  `
+  -- Notary certificates (notary.certified events), by the evidence leaf they certify.
+  CREATE TABLE notarizations (
+    leaf_index         INTEGER PRIMARY KEY REFERENCES log_leaves (leaf_index), -- the notary.certified event
+    evidence_id        TEXT    NOT NULL REFERENCES evidence (id),
+    evidence_leaf      INTEGER NOT NULL,
+    notary_address     TEXT    NOT NULL,
+    certificate_number TEXT    NOT NULL,
+    tree_size          INTEGER NOT NULL,
+    statement          TEXT    NOT NULL, -- JCS of the signed statement
+    signature          TEXT    NOT NULL,
+    UNIQUE (notary_address, certificate_number)
+  );
+  CREATE INDEX notarizations_by_evidence ON notarizations (evidence_leaf);
+  `,
 ];

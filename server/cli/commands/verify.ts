@@ -3,11 +3,8 @@
  * and a JSON-RPC endpoint of the chain. It never talks to a Custos server.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { isAddress } from 'ethers';
-import { loadConfig } from '../../config';
-import { peekPidFile } from '../../adapters/chain/anvil-pid-file';
-import { DEPLOYMENT_FILE, readDeployment } from '../../adapters/chain/embedded-chain';
+import { configuredContract, defaultRpcUrl } from '../chain-target';
 import { createEthersChainAnchor } from '../../adapters/chain/ethers-chain-anchor';
 import { redactRpcUrl } from '../../adapters/chain/rpc-url';
 import { sha256OfFile } from '../../file-sha256';
@@ -103,19 +100,4 @@ function readJsonFile(path: string): unknown {
   } catch {
     throw new UsageError(`${path} is not JSON: expected a custos.proof/v1 bundle`);
   }
-}
-
-/** The configured external chain, else the embedded chain recorded in the data directory. */
-function defaultRpcUrl(): string {
-  const config = loadConfig(process.env);
-  if (config.chain.rpcUrl) return config.chain.rpcUrl;
-  const recorded = peekPidFile(join(config.dataDir, 'chain', 'anvil.pid'));
-  return `http://127.0.0.1:${recorded?.port ?? config.chain.embeddedPort}`;
-}
-
-/** The contract of the configured chain: CUSTOS_CHAIN_CONTRACT, else the embedded chain's deployment. */
-function configuredContract(): string | undefined {
-  const config = loadConfig(process.env);
-  if (config.chain.rpcUrl) return config.chain.contract;
-  return readDeployment(join(config.dataDir, 'chain', DEPLOYMENT_FILE))?.contract;
 }

@@ -5,7 +5,7 @@ import { AppError } from '../../core/errors';
 import { parseEvidenceMetadata } from '../../core/evidence-metadata';
 import { requirePermission } from '../auth';
 import { parseReprDigest } from '../../core/repr-digest';
-import { assertDeclaredLength } from '../request-input';
+import { assertDeclaredLength, readJsonBody } from '../request-input';
 import { sendStored } from '../send-stored';
 import { custodyHistory, logContentRead, logProofRead, requirePurpose } from '../custody-read';
 import { toEvidenceView, type EvidenceView } from '../../services/evidence-view';
@@ -23,6 +23,7 @@ export function evidenceRoutes(c: AppComponents): Router {
   const canUpload = requirePermission(c.tokens, 'evidence.upload');
   const canReadRecords = requirePermission(c.tokens, 'evidence.read');
   const canReadContent = requirePermission(c.tokens, 'evidence.content');
+  const canCertify = requirePermission(c.tokens, 'notary.certify');
 
   /** The record with its media part (probe, renditions, jobs). */
   const fullView = (record: EvidenceRow): EvidenceView => ({
@@ -85,6 +86,20 @@ export function evidenceRoutes(c: AppComponents): Router {
   router.get('/:id/custody', canReadRecords, (ctx) => {
     const record = findRecord(ctx, ctx.params.id);
     ctx.body = { evidenceId: record.id, events: custodyHistory(c, c.custodyStore.leavesForEvidence(record.id)) };
+  });
+
+  /** A notary files a preservation certificate: a statement signed with its office's chain key (see services/notary.ts). */
+  router.post('/:id/notarizations', canCertify, async (ctx) => {
+    const record = findRecord(ctx, ctx.params.id);
+    const body = (await readJsonBody(ctx, c.config.maxJsonBodyBytes)) as { statement?: unknown; signature?: unknown };
+    const { leafIndex, event } = await c.notary.certify(ctx.state.token, record.id, body ?? {});
+    ctx.status = 201;
+    ctx.body = { leafIndex, certificateNumber: event.statement.certificateNumber, notary: event.statement.notary, statement: event.statement, signature: event.signature };
+  });
+
+  router.get('/:id/notarizations', canReadRecords, (ctx) => {
+    const record = findRecord(ctx, ctx.params.id);
+    ctx.body = { evidenceId: record.id, notarizations: c.notary.proofsFor(record.leafIndex) };
   });
 
   router.get('/:id/content', canReadContent, (ctx) => {
