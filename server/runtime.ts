@@ -35,6 +35,7 @@ import { createCustody } from './services/custody';
 import { ShareStore } from './adapters/db/share-store';
 import { NotarizationStore } from './adapters/db/notarization-store';
 import { createNotary } from './services/notary';
+import { createCasePackages } from './services/case-package';
 import { recoverStatementSigner } from './adapters/chain/notary-signature';
 import { ReviewStore } from './adapters/db/review-store';
 import { createCaseShares } from './services/case-shares';
@@ -185,7 +186,7 @@ export async function startCustos(config: Readonly<Config>, options: StartOption
     const sweepFailed = (error: unknown) => logger.warn('sweeping expired uploads failed', { component: 'uploads', ...describeError(error) });
     closers.push(uploads.startSweeping(Math.min(config.uploadExpiryMs, 10 * 60_000), sweepFailed));
 
-    const components: AppComponents = {
+    const base: Omit<AppComponents, 'casePackages'> = {
       config,
       db,
       log,
@@ -237,6 +238,7 @@ export async function startCustos(config: Readonly<Config>, options: StartOption
       buildProofBundle: createProofs({ log, anchors, notarizationsFor: (leaf) => notary.proofsFor(leaf) }),
       logger,
     };
+    const components: AppComponents = { ...base, casePackages: createCasePackages(base) };
     const app = createApp(components);
     app.on('error', (error: unknown) => logger.error('response stream failed', describeError(error)));
     return { config, app, components, adminTokenFile: paths.adminToken, close };

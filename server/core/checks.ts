@@ -19,7 +19,9 @@ export type CheckName =
   | 'segment-anchor'
   | 'seal'
   | 'notary-witness'
-  | 'notary-certificate';
+  | 'notary-certificate'
+  | 'manifest'
+  | 'package-item';
 
 export interface Check {
   check: CheckName;

@@ -13,6 +13,7 @@ import type { Cases } from '../services/cases';
 import type { CaseShares } from '../services/case-shares';
 import type { CaseReview } from '../services/case-review';
 import type { Notary } from '../services/notary';
+import type { CasePackages } from '../services/case-package';
 import type { ShareStore } from '../adapters/db/share-store';
 import type { Custody } from '../services/custody';
 import type { CustodyStore } from '../adapters/db/custody-store';
@@ -50,6 +51,7 @@ export interface AppComponents {
   caseShares: CaseShares;
   caseReview: CaseReview;
   notary: Notary;
+  casePackages: CasePackages;
   shares: ShareStore;
   custody: Custody;
   custodyStore: CustodyStore;
