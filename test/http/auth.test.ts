@@ -67,7 +67,10 @@ describe('HTTP auth', () => {
     const uploaded = await upload(server.url, randomBytes(500), { token: auxiliary });
     expect(uploaded.status).to.equal(201);
     expect((await getJson(`${server.url}/v1/evidence/${evidenceId}/content?purpose=test`, auxiliary)).status).to.equal(403);
-    expect((await getJson(`${server.url}/v1/evidence/${evidenceId}`, court)).status).to.equal(403);
+    // Unshared evidence does not exist for a court (test/http/case-review-shares.test.ts covers shares).
+    const unshared = await getJson(`${server.url}/v1/evidence/${evidenceId}`, court);
+    expect(unshared.status).to.equal(404);
+    expect(unshared.body.error.code).to.equal('EVIDENCE_NOT_FOUND');
     expect((await upload(server.url, randomBytes(500), { token: auditor })).status).to.equal(403);
     const read = await fetch(`${server.url}/v1/evidence/${evidenceId}/content?purpose=test`, { headers: { authorization: `Bearer ${auditor}` } });
     expect(read.status).to.equal(200);
