@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { AppError } from './core/errors';
 import { ACTION_TYPES } from './core/action-code';
+import { cronProblem } from './core/cron';
 import { DEFAULT_REVIEW_STAGES, reviewStagesSchema, type ReviewStage } from './core/review';
 
 export interface ChainConfig {
@@ -33,6 +34,16 @@ export interface CasesConfig {
   actionTypes: Readonly<Record<string, { en: string; zh: string }>>;
   /** The review chain, in order (default: the five stages of 五级审核). */
   reviewStages: readonly ReviewStage[];
+}
+
+export interface AuditConfig {
+  /** Bytes per second an audit may read from IPFS (0: no limit); chunks always yield to requests. */
+  maxBytesPerSecond: number;
+  /** Cron expression (5 fields, local time) of the full audit; "off" for none. */
+  fullSchedule: string;
+  /** Cron expression of the sample audit; "off" for none. */
+  sampleSchedule: string;
+  samplePercent: number;
 }
 
 export interface JobsConfig {
@@ -64,6 +75,7 @@ export interface Config {
   media: MediaConfig;
   jobs: JobsConfig;
   cases: CasesConfig;
+  audit: AuditConfig;
   /** Base URL printed in certificates' QR codes and links (default http://host:port). */
   publicUrl?: string;
 }
@@ -101,9 +113,14 @@ export const ENV = {
   actionTypes: 'CUSTOS_ACTION_TYPES',
   reviewStages: 'CUSTOS_REVIEW_STAGES',
   publicUrl: 'CUSTOS_PUBLIC_URL',
+  auditMaxBytesPerSecond: 'CUSTOS_AUDIT_MAX_BYTES_PER_SEC',
+  auditSchedule: 'CUSTOS_AUDIT_SCHEDULE',
+  auditSampleSchedule: 'CUSTOS_AUDIT_SAMPLE_SCHEDULE',
+  auditSamplePercent: 'CUSTOS_AUDIT_SAMPLE_PERCENT',
 } as const;
 
-export type ConfigOverrides = Partial<Omit<Config, 'chain' | 'media' | 'jobs' | 'cases'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'chain' | 'media' | 'jobs' | 'cases' | 'audit'>> & {
+  audit?: Partial<AuditConfig>;
   cases?: Partial<CasesConfig>;
   chain?: Partial<ChainConfig>;
   media?: Partial<MediaConfig>;
@@ -175,6 +192,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     }) ?? DEFAULT_REVIEW_STAGES,
     ...overrides.cases,
   };
+  const audit: AuditConfig = {
+    maxBytesPerSecond: int(ENV.auditMaxBytesPerSecond, 0, 0, Number.MAX_SAFE_INTEGER),
+    fullSchedule: str(ENV.auditSchedule) ?? '0 2 * * *',
+    sampleSchedule: str(ENV.auditSampleSchedule) ?? '0 * * * *',
+    samplePercent: Number(str(ENV.auditSamplePercent) ?? '1'),
+    ...overrides.audit,
+  };
+  for (const [name, expression] of [[ENV.auditSchedule, audit.fullSchedule], [ENV.auditSampleSchedule, audit.sampleSchedule]] as const) {
+    const problem = expression === 'off' ? null : cronProblem(expression);
+    if (problem) problems.push(`${name}: ${problem}`);
+  }
+  if (!(audit.samplePercent > 0 && audit.samplePercent <= 100)) problems.push(`${ENV.auditSamplePercent} must be a percentage in (0, 100]`);
   const publicUrl = str(ENV.publicUrl);
   if (publicUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(publicUrl)) problems.push(`${ENV.publicUrl} must be an http(s) URL`);
 
@@ -197,6 +226,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     media,
     jobs,
     cases,
+    audit,
   };
   config.dataDir = resolve(config.dataDir);
 
@@ -212,7 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   if (problems.length > 0) {
     throw new AppError('CONFIG_INVALID', `invalid configuration: ${problems.join('; ')}`, { details: { problems } });
   }
-  return Object.freeze({ ...config, chain: Object.freeze(chain), media: Object.freeze(media), jobs: Object.freeze(jobs), cases: Object.freeze(cases) });
+  return Object.freeze({ ...config, chain: Object.freeze(chain), media: Object.freeze(media), jobs: Object.freeze(jobs), cases: Object.freeze(cases), audit: Object.freeze(audit) });
 }
 
 /** Parses an optional JSON setting; `check` returns the value or a description of what was expected. */

@@ -36,6 +36,9 @@ import { ShareStore } from './adapters/db/share-store';
 import { NotarizationStore } from './adapters/db/notarization-store';
 import { createNotary } from './services/notary';
 import { createCasePackages } from './services/case-package';
+import { AuditStore } from './adapters/db/audit-store';
+import { Auditor } from './services/audit/auditor';
+import { startAuditSchedule } from './services/audit/audit-schedule';
 import { recoverStatementSigner } from './adapters/chain/notary-signature';
 import { ReviewStore } from './adapters/db/review-store';
 import { createCaseShares } from './services/case-shares';
@@ -186,7 +189,7 @@ export async function startCustos(config: Readonly<Config>, options: StartOption
     const sweepFailed = (error: unknown) => logger.warn('sweeping expired uploads failed', { component: 'uploads', ...describeError(error) });
     closers.push(uploads.startSweeping(Math.min(config.uploadExpiryMs, 10 * 60_000), sweepFailed));
 
-    const base: Omit<AppComponents, 'casePackages'> = {
+    const base: Omit<AppComponents, 'casePackages' | 'audits' | 'auditor'> = {
       config,
       db,
       log,
@@ -238,7 +241,24 @@ export async function startCustos(config: Readonly<Config>, options: StartOption
       buildProofBundle: createProofs({ log, anchors, notarizationsFor: (leaf) => notary.proofsFor(leaf) }),
       logger,
     };
-    const components: AppComponents = { ...base, casePackages: createCasePackages(base) };
+    const audits = new AuditStore(db);
+    const auditor = new Auditor({
+      db,
+      log,
+      anchors,
+      audits,
+      evidence,
+      renditions,
+      recordings,
+      content,
+      chain,
+      maxBytesPerSecond: config.audit.maxBytesPerSecond,
+      logger: logger.child({ component: 'audit' }),
+    });
+    auditor.start();
+    closers.push(() => auditor.stop());
+    closers.push(startAuditSchedule(config.audit, auditor, audits, logger.child({ component: 'audit-schedule' })));
+    const components: AppComponents = { ...base, casePackages: createCasePackages(base), audits, auditor };
     const app = createApp(components);
     app.on('error', (error: unknown) => logger.error('response stream failed', describeError(error)));
     return { config, app, components, adminTokenFile: paths.adminToken, close };

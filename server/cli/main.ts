@@ -10,6 +10,7 @@ import { deployCommand } from './commands/deploy';
 import { rederiveCommand } from './commands/rederive';
 import { deviceCommand } from './commands/device';
 import { notaryCommand } from './commands/notary';
+import { auditCommand } from './commands/audit';
 
 const HELP = `Usage: custos <command> [options]
 
@@ -19,6 +20,7 @@ Commands:
   token    mint bearer tokens (custos token create --role R --name N)
   device   register or revoke a recorder's signing key (custos device register --id ID --public-key FILE)
   notary   notary office: cosign anchored heads and certify evidence with the office's key
+  audit    run an integrity audit (custos audit run) or check the whole log against the chain as an outsider (custos audit verify-log)
   log      show the log head (custos log head)
   deploy   deploy the anchoring contract to an EVM chain
   rederive re-run an evidence's recorded transcodes and check they reproduce its renditions
@@ -34,6 +36,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   rederive: rederiveCommand,
   device: deviceCommand,
   notary: notaryCommand,
+  audit: auditCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -10,6 +10,7 @@ import { evidenceMetadataSchema } from './evidence-metadata';
 import { actorSchema } from './actor';
 import { deviceSignatureSchema } from './device-signature';
 import { notaryCertifiedEventSchema } from './notarization';
+import { auditCompletedEventSchema } from './audit-events';
 import { CUSTODY_ACTIONS, caseOpenedEventSchema, casePackagedEventSchema, custodyEventSchema } from './case-events';
 import { recordingSealedEventSchema, recordingStartedEventSchema, segmentRecordedEventSchema } from './recording-events';
 import { deviceRegisteredEventSchema, deviceRevokedEventSchema, type DeviceRegisteredEvent, type DeviceRevokedEvent } from './device-events';
@@ -61,6 +62,7 @@ const KNOWN_EVENTS: Record<string, z.ZodType | undefined> = {
   'case.opened': caseOpenedEventSchema,
   'case.packaged': casePackagedEventSchema,
   'notary.certified': notaryCertifiedEventSchema,
+  'audit.completed': auditCompletedEventSchema,
   ...Object.fromEntries(CUSTODY_ACTIONS.map((action) => [`custody.${action}`, custodyEventSchema])),
 };
 

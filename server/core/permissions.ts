@@ -45,6 +45,10 @@ export const PERMISSIONS = {
   'package.read': ['admin', 'officer', 'reviewer', 'notary', 'court', 'auditor'],
   /** Print the supervision card (一案一卡) for the party. */
   'case.card': ['officer'],
+  /** Start an integrity audit (it changes nothing; it logs that it ran). */
+  'audit.run': ['admin', 'auditor'],
+  /** Audits' progress and reports. */
+  'audit.read': ['admin', 'auditor'],
   /** Issue a preservation certificate for evidence (the notary's own key signs it). */
   'notary.certify': ['notary'],
 } as const satisfies Record<string, readonly Role[]>;

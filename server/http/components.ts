@@ -14,6 +14,8 @@ import type { CaseShares } from '../services/case-shares';
 import type { CaseReview } from '../services/case-review';
 import type { Notary } from '../services/notary';
 import type { CasePackages } from '../services/case-package';
+import type { AuditStore } from '../adapters/db/audit-store';
+import type { Auditor } from '../services/audit/auditor';
 import type { ShareStore } from '../adapters/db/share-store';
 import type { Custody } from '../services/custody';
 import type { CustodyStore } from '../adapters/db/custody-store';
@@ -52,6 +54,8 @@ export interface AppComponents {
   caseReview: CaseReview;
   notary: Notary;
   casePackages: CasePackages;
+  audits: AuditStore;
+  auditor: Auditor;
   shares: ShareStore;
   custody: Custody;
   custodyStore: CustodyStore;

@@ -23,6 +23,8 @@ const EXPECTED: Record<Permission, Record<Role, boolean>> = {
   'package.read': row(1, 1, 0, 1, 1, 1, 1, 0),
   'case.card': row(0, 1, 0, 0, 0, 0, 0, 0),
   'notary.certify': row(0, 0, 0, 0, 1, 0, 0, 0),
+  'audit.run': row(1, 0, 0, 0, 0, 0, 1, 0),
+  'audit.read': row(1, 0, 0, 0, 0, 0, 1, 0),
 };
 
 function row(...cells: number[]): Record<Role, boolean> {
@@ -45,7 +47,8 @@ describe('permission table (every role × every action)', () => {
 
   it('lets the auditor read everything and change nothing', () => {
     for (const permission of Object.keys(PERMISSIONS) as Permission[]) {
-      const changes = !permission.endsWith('.read') && permission !== 'evidence.content';
+      // Running an audit changes nothing: it only logs that it ran.
+      const changes = !permission.endsWith('.read') && permission !== 'evidence.content' && permission !== 'audit.run';
       expect(allows('auditor', permission), permission).to.equal(!changes);
     }
   });

@@ -29,6 +29,8 @@ export async function startTestServer(options: { dataDir?: string; config?: Conf
     logLevel: (process.env.CUSTOS_TEST_LOG_LEVEL as 'debug' | undefined) ?? 'silent',
     ...options.config,
     chain: { embeddedPort: 0, rpcTimeoutMs: 5000, ...options.config?.chain },
+    // No scheduled audit may append its event in the middle of a test.
+    audit: { fullSchedule: 'off', sampleSchedule: 'off', ...options.config?.audit },
   });
   const running = await serve(config, options.start);
   return {

@@ -43,6 +43,7 @@ export class AnchorStore {
   private readonly insertStmt: Statement<[number, string, number, string, string, number, number]>;
   private readonly deleteFromStmt: Statement<[number]>;
   private readonly deleteAllStmt: Statement<[]>;
+  private readonly allStmt: Statement<[], Row>;
 
   constructor(db: Db) {
     this.latestStmt = db.prepare('SELECT * FROM anchors ORDER BY tree_size DESC LIMIT 1');
@@ -52,6 +53,7 @@ export class AnchorStore {
     );
     this.deleteFromStmt = db.prepare('DELETE FROM anchors WHERE tree_size > ?');
     this.deleteAllStmt = db.prepare('DELETE FROM anchors');
+    this.allStmt = db.prepare('SELECT * FROM anchors ORDER BY tree_size');
   }
 
   latest(): AnchorRecord | null {
@@ -62,6 +64,11 @@ export class AnchorStore {
   at(treeSize: number): AnchorRecord | null {
     const row = this.atStmt.get(treeSize);
     return row ? toAnchor(row) : null;
+  }
+
+  /** Every head this service anchored, oldest first (audits check each against the chain). */
+  all(): AnchorRecord[] {
+    return this.allStmt.all().map(toAnchor);
   }
 
   record(anchor: AnchorRecord): void {

@@ -223,4 +223,30 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX notarizations_by_evidence ON notarizations (evidence_leaf);
   `,
+  `
+  -- Integrity audits: scope, progress (resumable from the cursor), and the report once done.
+  CREATE TABLE audits (
+    id            TEXT    PRIMARY KEY,
+    scope         TEXT    NOT NULL, -- JSON: {kind: full|sample|since|case, ...}
+    state         TEXT    NOT NULL, -- queued, running, completed, failed
+    requested_by  TEXT    NOT NULL, -- JSON actor
+    total         INTEGER NOT NULL DEFAULT 0,
+    done          INTEGER NOT NULL DEFAULT 0,
+    bytes         INTEGER NOT NULL DEFAULT 0,
+    items         TEXT,             -- JSON: the evidence ids in scope, fixed when the audit starts
+    created_at    TEXT    NOT NULL,
+    started_at    TEXT,
+    ended_at      TEXT,
+    report        TEXT,             -- the report JSON, exactly the bytes hashed
+    report_sha256 TEXT,
+    leaf_index    INTEGER REFERENCES log_leaves (leaf_index), -- the audit.completed event
+    error         TEXT
+  );
+  CREATE TABLE audit_findings (
+    audit_id TEXT    NOT NULL REFERENCES audits (id),
+    seq      INTEGER NOT NULL,
+    finding  TEXT    NOT NULL, -- JSON
+    PRIMARY KEY (audit_id, seq)
+  ) WITHOUT ROWID;
+  `,
 ];
