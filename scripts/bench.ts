@@ -41,6 +41,8 @@ const INGEST_RUNS = Number(process.env.CUSTOS_BENCH_INGEST_RUNS ?? 3);
 const MEDIA_SECONDS = Number(process.env.CUSTOS_BENCH_MEDIA_SECONDS ?? 20);
 const RESUME_BYTES = Number(process.env.CUSTOS_BENCH_RESUME_BYTES ?? 256 * 1024 * 1024);
 const LIVE_SECONDS = Number(process.env.CUSTOS_BENCH_LIVE_SECONDS ?? 60);
+const AUDIT_FILES = Number(process.env.CUSTOS_BENCH_AUDIT_FILES ?? 8);
+const AUDIT_FILE_BYTES = Number(process.env.CUSTOS_BENCH_AUDIT_FILE_BYTES ?? 256 * 1024 * 1024);
 /** The service's default anchor interval (CUSTOS_ANCHOR_INTERVAL_MS). */
 const LIVE_ANCHOR_INTERVAL_MS = 2000;
 
@@ -449,6 +451,85 @@ async function benchResume(work: string) {
   }
 }
 
+/**
+ * A full audit over ~2 GB of evidence (AUDIT_FILES files), as a ratio to
+ * `openssl dgst -sha256` over the same files; and what a running audit adds
+ * to the latency of verification requests.
+ */
+async function benchAudit(work: string) {
+  const dataDir = join(work, 'audit-data');
+  const { child, url } = await startService(dataDir);
+  try {
+    const token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
+    const auth = { authorization: `Bearer ${token}` };
+    const files: string[] = [];
+    const hashes: string[] = [];
+    for (let i = 0; i < AUDIT_FILES; i++) {
+      const path = join(work, `audit-${i}.bin`);
+      makeFile(path, AUDIT_FILE_BYTES);
+      renewFile(path, i);
+      process.stderr.write(`bench: audit corpus ${i + 1}/${AUDIT_FILES}…\n`);
+      const sha256 = await sha256OfFile(path);
+      await uploadRecording({ server: url, token, file: path, sha256, mediaType: 'application/octet-stream', metadata: { deviceId: 'BENCH-1', officerId: 'bench', recordedAt: new Date().toISOString() } });
+      hashes.push(sha256);
+      files.push(path);
+    }
+    settleWrites();
+    const runs: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const start = process.hrtime.bigint();
+      execFileSync('openssl', ['dgst', '-sha256', ...files], { stdio: 'ignore' });
+      runs.push(seconds(start));
+    }
+    const opensslSecondsAll = median(runs);
+    for (const f of files) rmSync(f);
+
+    const verifyOnce = async () => {
+      const start = process.hrtime.bigint();
+      await json(`${url}/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sha256: hashes[0] }) });
+      return seconds(start) * 1000;
+    };
+    const idle: number[] = [];
+    for (let i = 0; i < 200; i++) idle.push(await verifyOnce());
+
+    const runAudit = async (whileRunning?: () => Promise<void>) => {
+      const start = process.hrtime.bigint();
+      const audit = await json(`${url}/v1/audits`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' });
+      let state = audit;
+      let busy = true;
+      const side = whileRunning ? (async () => { while (busy) await whileRunning(); })() : Promise.resolve();
+      while (state.state === 'queued' || state.state === 'running') {
+        await new Promise((r) => setTimeout(r, 100));
+        state = await json(`${url}/v1/audits/${audit.id}`, { headers: auth });
+      }
+      const elapsed = seconds(start);
+      busy = false;
+      await side;
+      if (state.state !== 'completed') throw new Error(`audit ${state.state}: ${state.error}`);
+      return { seconds: elapsed, bytes: state.bytes as number };
+    };
+    process.stderr.write('bench: full audit…\n');
+    const audit = await runAudit();
+    process.stderr.write('bench: full audit again, with verification requests alongside…\n');
+    const during: number[] = [];
+    await runAudit(async () => {
+      during.push(await verifyOnce());
+    });
+    return {
+      files: AUDIT_FILES,
+      bytes: audit.bytes,
+      auditSeconds: audit.seconds,
+      opensslSeconds: opensslSecondsAll,
+      ratioToOpenssl: opensslSecondsAll / audit.seconds,
+      verifyIdle: { p50Ms: percentile(idle, 50), p99Ms: percentile(idle, 99) },
+      verifyDuringAudit: { requests: during.length, p50Ms: percentile(during, 50), p99Ms: percentile(during, 99) },
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+}
+
 /** ffmpeg run the way an operator would, outside the service: spawn, wait, nothing else. */
 function directFfmpeg(ffmpegPath: string, args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -460,7 +541,7 @@ function directFfmpeg(ffmpegPath: string, args: string[]): Promise<number> {
 }
 
 /** For working on one part: CUSTOS_BENCH_ONLY=media,live prints those parts' results as JSON. */
-const PARTS: Record<string, (work: string) => unknown> = { proofs: benchProofs, ingest: benchService, media: benchMedia, live: benchLive, resume: benchResume };
+const PARTS: Record<string, (work: string) => unknown> = { proofs: benchProofs, ingest: benchService, media: benchMedia, live: benchLive, resume: benchResume, audit: benchAudit };
 
 async function main() {
   const work = mkdtempSync(join(tmpdir(), 'custos-bench-'));
@@ -482,7 +563,8 @@ async function main() {
     const media = await benchMedia(work);
     const live = await benchLive(work);
     const resume = await benchResume(work);
-    const results = { measuredAt: new Date().toISOString(), ...service, proofs, media, live, resume };
+    const audit = await benchAudit(work);
+    const results = { measuredAt: new Date().toISOString(), ...service, proofs, media, live, resume, audit };
     const out = join(packageRoot(), 'bench-results');
     mkdirSync(out, { recursive: true });
     writeFileSync(join(out, 'latest.json'), JSON.stringify(results, null, 2));
@@ -508,6 +590,8 @@ async function main() {
     console.log(`  (${media.ffmpeg})`);
     console.log(`  live: segment-to-anchor latency  p50 ${f(live.p50Ms / 1000, 2)} s, p99 ${f(live.p99Ms / 1000, 2)} s, max ${f(live.maxMs / 1000, 2)} s over ${live.anchoredSegments}/${live.segments} segments of a ${live.seconds} s recording (target p99 <= anchor interval ${f(live.anchorIntervalMs / 1000, 1)} s + 1 s)`);
     console.log(`  tus resume: ${f(mb(resume.bytes), 0)} MB straight ${f(resume.straightSeconds, 2)} s, cut at half way and resumed ${f(resume.resumedSeconds, 2)} s (overhead ${f(resume.overhead * 100, 1)} %, ${resume.resentBytes} bytes sent twice)`);
+    console.log(`  audit ${f(mb(audit.bytes), 0)} MB (${audit.files} files)     ${f(audit.auditSeconds, 2)} s, openssl ${f(audit.opensslSeconds, 2)} s → ratio ${f(audit.ratioToOpenssl, 2)}   (target >= 0.6)`);
+    console.log(`  POST /v1/verify idle / during an audit   p50 ${f(audit.verifyIdle.p50Ms, 2)} / ${f(audit.verifyDuringAudit.p50Ms, 2)} ms, p99 ${f(audit.verifyIdle.p99Ms, 2)} / ${f(audit.verifyDuringAudit.p99Ms, 2)} ms`);
     console.log(`  (full results: bench-results/latest.json)`);
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -35,6 +35,12 @@ export interface ContentStore {
   put(source: AsyncIterable<Uint8Array>): Promise<StagedContent>;
   /** Streams the bytes of a committed file, optionally a range of them. */
   get(cid: string, range?: ByteRange): AsyncIterable<Uint8Array>;
+  /**
+   * SHA-256 and size of a committed file, re-read from the store (audits).
+   * `onChunk` is awaited after each chunk (a throttle). Rejects with
+   * CONTENT_UNAVAILABLE when a block is missing or a DAG node is corrupt.
+   */
+  digest(cid: string, onChunk?: (bytes: number) => Promise<void>): Promise<{ sha256: string; size: number }>;
   has(cid: string): Promise<boolean>;
   pin(cid: string): Promise<void>;
   unpin(cid: string): Promise<void>;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CID } from 'multiformats/cid' with { 'resolution-mode': 'import' };
@@ -164,6 +164,77 @@ describe('adapters/ipfs/unixfs-store', () => {
         expectSameBytes(await collect(store.get(v.cid)), bytes);
       });
     }
+  });
+
+  describe('digest(): re-hashing stored files (audits)', () => {
+    for (const v of VECTORS.filter((x) => !x.slow)) {
+      it(`gives the SHA-256 and size of ${v.name}`, async () => {
+        const bytes = await collect(vectorInput(v));
+        await (await store.put(streamOf(bytes))).commit();
+        let reported = 0;
+        const digest = await store.digest(v.cid, async (n) => {
+          reported += n;
+        });
+        expect(digest).to.deep.equal({ sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length });
+        expect(reported, 'onChunk sees every byte (the throttle counts them)').to.equal(bytes.length);
+      });
+    }
+
+    /** A DAG made by the reference importer straight into the store's blocks/ (tiny chunks, 3 links per node: several layers). */
+    async function importDeep(bytes: Uint8Array, rawLeaves: boolean): Promise<string> {
+      const [{ importer }, { fixedSize }, { balanced }, { FsBlockstore }, { NextToLast }] = await Promise.all([
+        import('ipfs-unixfs-importer'),
+        import('ipfs-unixfs-importer/chunker'),
+        import('ipfs-unixfs-importer/layout'),
+        import('blockstore-fs'),
+        import('blockstore-fs/sharding'),
+      ]);
+      const blocks = new FsBlockstore(join(directory, 'ipfs-import'), { shardingStrategy: new NextToLast() });
+      await blocks.open();
+      let root = '';
+      for await (const entry of importer([{ content: bytes }], blocks, { chunker: fixedSize({ chunkSize: 1000 }), layout: balanced({ maxChildrenPerNode: 3 }), rawLeaves, cidVersion: 1 })) root = entry.cid.toString();
+      await blocks.close();
+      return root;
+    }
+
+    for (const rawLeaves of [true, false]) {
+      it(`walks a DAG several layers deep (${rawLeaves ? 'raw leaves' : 'dag-pb leaves with inline data'}) in file order`, async () => {
+        await store.close();
+        const bytes = randomBytes(25_500);
+        const cid = await importDeep(bytes, rawLeaves);
+        await rm(join(directory, 'blocks'), { recursive: true, force: true });
+        await rename(join(directory, 'ipfs-import'), join(directory, 'blocks'));
+        store = await createUnixfsStore({ directory });
+        expect(await store.digest(cid)).to.deep.equal({ sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length });
+      });
+    }
+
+    it('reports a missing leaf and a corrupt dag-pb node as CONTENT_UNAVAILABLE, and a changed leaf as another SHA-256', async () => {
+      const bytes = randomBytes(3 * 1024 * 1024 + 5);
+      const staged = await store.put(streamOf(bytes));
+      await staged.commit();
+      const files = (await filesUnder(join(directory, 'blocks'))).map((f) => join(directory, 'blocks', f));
+      const sizes = await Promise.all(files.map(async (f) => ({ f, size: (await stat(f)).size })));
+      const leaf = sizes.find((x) => x.size === 1024 * 1024)!.f;
+      const saved = await readFile(leaf);
+      await unlink(leaf);
+      expectCode(await rejectionOf(store.digest(staged.cid)), 'CONTENT_UNAVAILABLE');
+      await writeFile(leaf, saved);
+      // The 5-byte last leaf is unverified on its own: the file's SHA-256 vouches for it.
+      const tail = sizes.find((x) => x.size === 5)!.f;
+      const tailBytes = await readFile(tail);
+      await writeFile(tail, Buffer.from('xxxxx'));
+      expect((await store.digest(staged.cid)).sha256).to.not.equal(staged.sha256);
+      await writeFile(tail, tailBytes);
+      const node = sizes.find((x) => x.size > 5 && x.size < 1024)!.f;
+      const original = await readFile(node);
+      const flipped = Buffer.from(original);
+      flipped[flipped.length - 1] ^= 1;
+      await writeFile(node, flipped);
+      expectCode(await rejectionOf(store.digest(staged.cid)), 'CONTENT_UNAVAILABLE');
+      await writeFile(node, original);
+      expect((await store.digest(staged.cid)).sha256).to.equal(staged.sha256);
+    });
   });
 
   describe('the SHA-256 computed in the same pass (hashing worker)', () => {

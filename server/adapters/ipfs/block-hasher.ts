@@ -28,6 +28,12 @@ parentPort.on('message', (m) => {
     file.blocks += 1;
     const digest = createHash('sha256').update(m.bytes).digest();
     parentPort.postMessage({ id: m.id, digest, bytes: m.bytes }, [m.bytes.buffer]);
+  } else if (m.op === 'fold') {
+    let file = streams.get(m.stream);
+    if (!file) { file = { hash: createHash('sha256'), blocks: 0 }; streams.set(m.stream, file); }
+    file.hash.update(m.bytes);
+    file.blocks += 1;
+    parentPort.postMessage({ id: m.id, digest: new Uint8Array(0) });
   } else if (m.op === 'finish') {
     const file = streams.get(m.stream) || { hash: createHash('sha256'), blocks: 0 };
     streams.delete(m.stream);
@@ -49,7 +55,11 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-type Request = { op: 'block'; stream: number; bytes: Uint8Array } | { op: 'finish'; stream: number; blocks: number } | { op: 'drop'; stream: number };
+type Request =
+  | { op: 'block'; stream: number; bytes: Uint8Array }
+  | { op: 'fold'; stream: number; bytes: Uint8Array }
+  | { op: 'finish'; stream: number; blocks: number }
+  | { op: 'drop'; stream: number };
 
 export class BlockHasher {
   private worker?: Worker;
@@ -75,7 +85,7 @@ export class BlockHasher {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       try {
-        if (message.op === 'block') worker.postMessage({ ...message, id }, [message.bytes.buffer as ArrayBuffer]);
+        if (message.op === 'block' || message.op === 'fold') worker.postMessage({ ...message, id }, [message.bytes.buffer as ArrayBuffer]);
         else worker.postMessage({ ...message, id });
       } catch (error) {
         this.pending.delete(id);
@@ -133,6 +143,17 @@ export class HashStream {
     this.blocks += 1;
     const { digest, bytes } = await this.hasher.request({ op: 'block', stream: this.id, bytes: block });
     return { digest, bytes: bytes! };
+  }
+
+  /**
+   * Folds a chunk into the stream's hash only (no per-block digest): for
+   * re-hashing stored content. The chunk must own its whole ArrayBuffer, which
+   * is transferred to the worker and not given back. Resolves once folded.
+   */
+  async fold(chunk: Uint8Array): Promise<void> {
+    if (this.dropped) throw new AppError('CONTENT_UNAVAILABLE', 'this hash stream was dropped');
+    this.blocks += 1;
+    await this.hasher.request({ op: 'fold', stream: this.id, bytes: chunk });
   }
 
   /** SHA-256 of every block submitted so far, in order; fails if the worker did not see them all. */

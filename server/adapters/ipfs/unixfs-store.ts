@@ -24,6 +24,7 @@ import type { ByteRange, ContentStore, StagedContent } from '../../ports';
 import { UNIXFS_PROFILE_NAME, UNIXFS_V1_2025 } from './unixfs-profile';
 import { StagingWriter, adoptBlockFile, forEachLimited, fsyncPath } from './staging-area';
 import { DAG_PB_CODEC, RAW_CODEC, ReadWindow, SHA2_256, verifiedBlockSource } from './verified-reader';
+import { fileChunks } from './file-leaves';
 import { BlockHasher } from './block-hasher';
 import { buildBalancedFile, loadDagModules } from './balanced-file-dag';
 import { emptyLeaf, rawLeaves } from './raw-leaves';
@@ -53,6 +54,10 @@ const POOLED_BLOCKS = 24;
 /** Raw leaves (1 MiB each) read ahead of the consumer by get(). */
 const READ_AHEAD_BLOCKS = 8;
 const BLOCK_READ_CONCURRENCY = 4;
+/** Chunks handed to the hash worker and not yet folded, at most (digest()). */
+const HASH_IN_FLIGHT = 16;
+/** Leaf reads in flight in digest(): they overlap each other and the hashing. */
+const DIGEST_READ_CONCURRENCY = 8;
 const COMMIT_CONCURRENCY = 16;
 
 type Modules = Awaited<ReturnType<typeof loadModules>>;
@@ -163,6 +168,34 @@ class UnixfsStore implements ContentStore {
       throw new AppError('CONTENT_UNAVAILABLE', `could not read ${cid}`, { cause: error, details: { cid } });
     } finally {
       window.close();
+    }
+  }
+
+  async digest(cid: string, onChunk?: (bytes: number) => Promise<void>): Promise<{ sha256: string; size: number }> {
+    this.assertOpen();
+    const root = this.parseCid(cid);
+    if (!isStorable(root)) throw unavailable(cid, 'this store holds no content with such a CID');
+    const stream = this.hasher.openStream();
+    // At most this many chunks wait in the worker: memory stays bounded when hashing is the slower side.
+    const inFlight: Array<Promise<void>> = [];
+    let size = 0;
+    try {
+      for await (const chunk of fileChunks(this.modules.dag, this.paths.blocks, this.layout, root, DIGEST_READ_CONCURRENCY)) {
+        const length = chunk.length; // read before the transfer detaches the chunk
+        size += length;
+        // Transfer the chunk's memory to the worker when it owns all of it; copy otherwise.
+        const owned = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength ? chunk : new Uint8Array(chunk);
+        inFlight.push(stream.fold(owned));
+        if (inFlight.length >= HASH_IN_FLIGHT) await inFlight.shift();
+        await onChunk?.(length);
+      }
+      await Promise.all(inFlight);
+      return { sha256: Buffer.from(await stream.finish()).toString('hex'), size };
+    } catch (error) {
+      stream.drop();
+      await Promise.allSettled(inFlight);
+      if (isAppError(error)) throw error;
+      throw new AppError('CONTENT_UNAVAILABLE', `could not read ${cid}`, { cause: error, details: { cid } });
     }
   }
 

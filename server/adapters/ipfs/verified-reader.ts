@@ -8,7 +8,7 @@
  * stalled HTTP client must not make the server buffer a whole file.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ShardingStrategy } from 'blockstore-fs/sharding' with { 'resolution-mode': 'import' };
 import type { ReadableStorage } from 'ipfs-unixfs-exporter' with { 'resolution-mode': 'import' };
@@ -89,4 +89,37 @@ export function verifiedBlockSource(root: string, layout: ShardingStrategy, wind
       yield await readVerifiedBlock(root, layout, cid);
     },
   };
+}
+
+/**
+ * A raw leaf read for re-hashing a whole file (audits): its bytes are not
+ * hashed against its CID here, because the caller hashes the whole file and
+ * compares it with the logged SHA-256. With every dag-pb node verified, the
+ * file hash matching means every leaf holds its original bytes, so each leaf
+ * also matches its CID; a leaf that differs changes the file hash.
+ */
+export async function readLeafForFileHash(root: string, layout: ShardingStrategy, cid: CID): Promise<Uint8Array> {
+  if (cid.code !== RAW_CODEC) return readVerifiedBlock(root, layout, cid);
+  const { dir, file } = layout.encode(cid);
+  let handle: FileHandle;
+  try {
+    handle = await open(join(root, dir, file), 'r');
+  } catch (error) {
+    throw new AppError('CONTENT_UNAVAILABLE', `block ${cid.toString()} is not in the store`, { cause: error, details: { cid: cid.toString() } });
+  }
+  try {
+    // One buffer of the block's size, read in place: readFile would read in pieces and copy them
+    // together, and that copy was the largest cost of re-hashing a file.
+    const { size } = await handle.stat();
+    const bytes = Buffer.allocUnsafeSlow(size);
+    let filled = 0;
+    while (filled < size) {
+      const { bytesRead } = await handle.read(bytes, filled, size - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled === size ? bytes : bytes.subarray(0, filled);
+  } finally {
+    await handle.close();
+  }
 }

@@ -5,7 +5,6 @@
  * its CID on the way), the database row with the event, the event with its
  * leaf, and the leaf with the latest head the chain confirmed.
  */
-import { createHash } from 'node:crypto';
 import { isAppError } from '../../core/errors';
 import { computeLeafHash, type EvidenceIngestedEvent } from '../../core/events';
 import { parseHash, toHex } from '../../core/hex';
@@ -90,24 +89,18 @@ function inclusionCheck(ctx: ItemContext, item: string, leafIndex: number): Find
     : [{ item, check: 'inclusion', message: `leaf ${leafIndex} is not included in anchored head ${head.treeSize}: ${result.message}`, action: 'audit the log (custos audit verify-log) and escalate' }];
 }
 
-/** Streams the content and compares its SHA-256; a missing or corrupted block is a finding too. */
+/** Re-reads the content and compares its SHA-256 with the logged one; a missing or corrupted block is a finding too. */
 async function bytesCheck(ctx: ItemContext, item: string, cid: string, sha256: string): Promise<ItemResult> {
-  const hash = createHash('sha256');
-  let bytes = 0;
+  let found: { sha256: string; size: number };
   try {
-    for await (const chunk of ctx.content.get(cid)) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      await ctx.throttle(chunk.length);
-    }
+    found = await ctx.content.digest(cid, ctx.throttle);
   } catch (error) {
     if (!isAppError(error) || error.code !== 'CONTENT_UNAVAILABLE') throw error;
-    return { bytes, findings: [{ item, check: 'bytes', message: `the content of ${cid} cannot be read intact: ${error.message}`, expected: sha256, found: '(unreadable)', action: RESTORE_BYTES }] };
+    return { bytes: 0, findings: [{ item, check: 'bytes', message: `the content of ${cid} cannot be read intact: ${error.message}`, expected: sha256, found: '(unreadable)', action: RESTORE_BYTES }] };
   }
-  const found = hash.digest('hex');
-  return found === sha256
-    ? { bytes, findings: [] }
-    : { bytes, findings: [{ item, check: 'bytes', message: `the bytes under ${cid} do not hash to the logged SHA-256`, expected: sha256, found, action: RESTORE_BYTES }] };
+  return found.sha256 === sha256
+    ? { bytes: found.size, findings: [] }
+    : { bytes: found.size, findings: [{ item, check: 'bytes', message: `the bytes under ${cid} do not hash to the logged SHA-256`, expected: sha256, found: found.sha256, action: RESTORE_BYTES }] };
 }
 
 export async function checkEvidence(ctx: ItemContext, evidenceId: string): Promise<ItemResult> {
