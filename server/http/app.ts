@@ -13,6 +13,7 @@ import { deviceRoutes } from './routes/devices';
 import { recordingRoutes } from './routes/recordings';
 import { caseRoutes } from './routes/cases';
 import { auditRoutes } from './routes/audits';
+import { portalRoutes } from './routes/portal';
 
 export function createApp(components: AppComponents): Koa {
   const app = new Koa();
@@ -21,7 +22,7 @@ export function createApp(components: AppComponents): Koa {
   app.silent = true;
   app.use(requestContext(components.logger.child({ component: 'http' })));
   app.use(notFound());
-  for (const router of [evidenceRoutes(components), uploadRoutes(components), renditionRoutes(components), jobRoutes(components), deviceRoutes(components), recordingRoutes(components), caseRoutes(components), auditRoutes(components), verifyRoutes(components), logRoutes(components), healthRoutes(components)]) {
+  for (const router of [evidenceRoutes(components), uploadRoutes(components), renditionRoutes(components), jobRoutes(components), deviceRoutes(components), recordingRoutes(components), caseRoutes(components), auditRoutes(components), verifyRoutes(components), logRoutes(components), healthRoutes(components), portalRoutes()]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: false }));
   }

@@ -18,6 +18,7 @@ import type { AppComponents } from '../components';
 import type { EvidenceRow } from '../../adapters/db/evidence-store';
 import type { RenditionRow } from '../../adapters/db/media-store';
 import { streamFingerprint } from '../../core/stream-fingerprint';
+import type { ProofBundle } from '../../core/proof-bundle';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -28,6 +29,8 @@ interface VerifyAnswer extends VerificationResult {
   /** Set when the file is a rendition: which one. */
   rendition?: { name: string; id: string };
   anchoredAt?: string;
+  /** The proof bundle that was verified, so a client (the portal) can check the inclusion proof itself. */
+  bundle?: ProofBundle;
 }
 
 export function verifyRoutes(c: AppComponents): Router {
@@ -46,7 +49,7 @@ export function verifyRoutes(c: AppComponents): Router {
     }
     const result = await verifyBundleOnChain(built.bundle, c.chain, sha256);
     const checks = [...leading, ...result.checks];
-    return { ok: checks.every((check) => check.ok), checks, evidence, ...(result.ok ? { anchoredAt: built.bundle.anchor.anchoredAt } : {}) };
+    return { ok: checks.every((check) => check.ok), checks, evidence, bundle: built.bundle, ...(result.ok ? { anchoredAt: built.bundle.anchor.anchoredAt } : {}) };
   }
 
   /** A rendition: its bundle carries the original's, and both are verified on the chain. */
@@ -61,10 +64,11 @@ export function verifyRoutes(c: AppComponents): Router {
       const pending: Check = { check: 'anchor', ok: false, code: 'NOT_YET_ANCHORED', message: 'logged, but no anchored head contains it yet; try again shortly' };
       return { ok: false, checks: [registered, contentHashCheck(rendition.sha256, sha256), pending], ...answerBase };
     }
-    const result = await verifyBundleOnChain({ ...built.bundle, derivedFrom: originalBundle.bundle }, c.chain, sha256);
+    const bundle = { ...built.bundle, derivedFrom: originalBundle.bundle };
+    const result = await verifyBundleOnChain(bundle, c.chain, sha256);
     const checks = [registered, ...result.checks];
     const ok = checks.every((check) => check.ok);
-    return { ...result, ok, checks, ...answerBase, ...(ok ? { anchoredAt: built.bundle.anchor.anchoredAt } : {}) };
+    return { ...result, ok, checks, ...answerBase, bundle, ...(ok ? { anchoredAt: built.bundle.anchor.anchoredAt } : {}) };
   }
 
   /** Finds the record registered for a SHA-256 the caller holds (from a file, or given directly), and verifies it. */

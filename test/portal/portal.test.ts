@@ -1,0 +1,108 @@
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { getJson, startTestServer, upload, waitForAnchored, type TestServer } from '../helpers/server';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
+
+describe('verification portal in a real headless Chromium', function () {
+  this.timeout(120_000);
+  let server: TestServer;
+  let browser: Browser;
+  let page: Page;
+  const genuine = randomBytes(300_000);
+  let record: { id: string; sha256: string };
+  const foreignRequests: string[] = [];
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      console.warn(`    (skipped: no ${CHROMIUM}; .ci/run installs Debian's chromium)`);
+      this.skip();
+    }
+    server = await startTestServer({ config: { media: { enabled: false } } });
+    record = (await upload(server.url, genuine, { token: server.adminToken })).body;
+    await waitForAnchored(server.url, record.id, server.adminToken);
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    const context = await browser.newContext({ locale: 'zh-CN' });
+    page = await context.newPage();
+    page.on('request', (request) => {
+      if (!request.url().startsWith(server.url) && !request.url().startsWith('data:')) foreignRequests.push(request.url());
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop({ remove: true });
+  });
+
+  async function verifyFile(path: string, bytes: Buffer, name = 'recording.mp4'): Promise<{ result: string; checks: Array<{ check: string; ok: boolean }> }> {
+    await page.goto(`${server.url}${path}`);
+    await page.setInputFiles('#file-input', { name, mimeType: 'video/mp4', buffer: bytes });
+    await page.waitForSelector('#file-result[data-result]');
+    const result = (await page.getAttribute('#file-result', 'data-result'))!;
+    const checks = await page.$$eval('#file-result li', (items) => items.map((li) => ({ check: li.getAttribute('data-check') ?? '', ok: li.classList.contains('ok') })));
+    return { result, checks };
+  }
+
+  it('verifies a genuine file: hashed in the browser, inclusion checked locally, every check ✓, anchor shown', async () => {
+    const { result, checks } = await verifyFile('/', genuine);
+    expect(result).to.equal('verified');
+    expect(checks.every((c) => c.ok), JSON.stringify(checks)).to.equal(true);
+    expect(checks.map((c) => c.check)).to.include.members(['local-inclusion', 'registered', 'inclusion', 'anchor', 'chain-inclusion']);
+    const text = await page.textContent('#file-result');
+    expect(text).to.contain(record.sha256).and.contain(record.id);
+    expect(await page.textContent('dl.anchor')).to.match(/0x[0-9a-f]{64}/);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'portal-verified.png'), fullPage: true });
+    expect(existsSync(join(ARTIFACTS, 'portal-verified.png'))).to.equal(true);
+  });
+
+  it('opened from a certificate’s QR code (/verify?sha256=…), fails a file with one flipped byte on the content check', async () => {
+    const flipped = Buffer.from(genuine);
+    flipped[1234] ^= 0x01;
+    const { result, checks } = await verifyFile(`/verify?sha256=${record.sha256}`, flipped);
+    expect(await page.textContent('#expected')).to.contain(record.id);
+    expect(result).to.equal('not-verified');
+    expect(checks.filter((c) => !c.ok).map((c) => c.check)).to.deep.equal(['content-hash']);
+  });
+
+  it('says clearly that an unknown file is not registered', async () => {
+    const { result, checks } = await verifyFile('/', randomBytes(5000), 'other.mp4');
+    expect(result).to.equal('not-verified');
+    expect(checks).to.deep.equal([{ check: 'registered', ok: false }]);
+    expect(await page.textContent('#file-result .summary')).to.contain('未找到');
+  });
+
+  it('verifies a dropped proof bundle', async () => {
+    const bundle = (await getJson(`${server.url}/v1/evidence/${record.id}/proof`, server.adminToken)).body;
+    await page.goto(`${server.url}/`);
+    await page.setInputFiles('#bundle-input', { name: 'proof.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(bundle)) });
+    await page.waitForSelector('#bundle-result[data-result]');
+    expect(await page.getAttribute('#bundle-result', 'data-result')).to.equal('verified');
+    bundle.event.metadata.officerId = 'officer-9999';
+    await page.setInputFiles('#bundle-input', { name: 'edited.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(bundle)) });
+    await page.waitForFunction(() => document.querySelector('#bundle-result')?.getAttribute('data-result') === 'not-verified');
+    const failed = await page.$$eval('#bundle-result li.bad', (items) => items.map((li) => li.getAttribute('data-check')));
+    expect(failed).to.include.members(['local-inclusion', 'leaf-hash']);
+  });
+
+  it('switches between Chinese and English (keyboard-operable, labelled controls)', async () => {
+    await page.goto(`${server.url}/`);
+    expect(await page.getAttribute('html', 'lang')).to.equal('zh-CN');
+    expect(await page.textContent('h1')).to.contain('电子证据核验');
+    await page.focus('#lang');
+    await page.keyboard.press('Enter');
+    expect(await page.getAttribute('html', 'lang')).to.equal('en');
+    expect(await page.textContent('h1')).to.equal('Custos evidence verification');
+    expect(await page.textContent('label[for=file-input]')).to.contain('Drop a recording');
+    await page.click('#lang');
+    expect(await page.textContent('h1')).to.contain('电子证据核验');
+  });
+
+  it('loads nothing from anywhere but the Custos server', () => {
+    expect(foreignRequests).to.deep.equal([]);
+  });
+});
