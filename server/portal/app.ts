@@ -6,6 +6,7 @@
  */
 import { checkInclusion, hashFile } from './inclusion';
 import { checkLabel, lang, setLang, t } from './i18n';
+import { checkPackage } from './package-check';
 
 interface Check {
   check: string;
@@ -132,6 +133,36 @@ async function onBundle(file: File): Promise<void> {
   }
 }
 
+async function onPackage(file: File): Promise<void> {
+  const result = $('package-result');
+  result.replaceChildren(el('p', {}, t('hashing')));
+  try {
+    const checked = await checkPackage(new Uint8Array(await file.arrayBuffer()), (bundle) => verifyRemote(bundle));
+    const row = (ok: boolean, label: string, failed: string[], id: string) =>
+      el(
+        'li',
+        { class: ok ? 'ok' : 'bad', 'data-item': id },
+        el('span', { class: 'mark', 'aria-hidden': 'true' }, ok ? '✓' : '✗'),
+        el('span', { class: 'sr-only' }, ok ? 'passed: ' : 'failed: '),
+        el('strong', {}, label),
+        ok ? '' : ` — ${failed.map((f) => checkLabel(f)).join(', ')}`,
+      );
+    result.replaceChildren(
+      el('p', { class: `summary ${checked.ok ? 'ok' : 'bad'}`, role: 'status' }, checked.ok ? t('packageVerified') : t('notVerified')),
+      el('p', {}, el('strong', {}, `${t('caseCode')}: `), el('code', {}, checked.caseCode ?? '—')),
+      el(
+        'ul',
+        { class: 'checks' },
+        row(checked.manifestOk, t('manifest'), checked.manifestFailed, 'manifest'),
+        ...checked.items.map((item) => row(item.ok, `${item.evidenceId} (${item.sha256.slice(0, 16)}…)`, item.failed, item.evidenceId)),
+      ),
+    );
+    result.dataset.result = checked.ok ? 'verified' : 'not-verified';
+  } catch {
+    result.replaceChildren(el('p', { class: 'summary bad', role: 'alert' }, t('serverError')));
+  }
+}
+
 /** A drop zone that is also a labelled, keyboard-usable file input. */
 function dropZone(id: string, label: string, accept: string, onPick: (file: File) => void): HTMLElement {
   const input = el('input', { type: 'file', id, accept }) as HTMLInputElement;
@@ -175,7 +206,14 @@ function build(): void {
     dropZone('bundle-input', t('dropBundle'), 'application/json,.json', (f) => void onBundle(f)),
     el('div', { id: 'bundle-result', 'aria-live': 'polite' }),
   );
-  $('app').replaceChildren(el('header', {}, el('h1', {}, t('title')), toggle), el('main', {}, el('p', {}, t('intro')), fileSection, bundleSection));
+  const packageSection = el(
+    'section',
+    { 'aria-labelledby': 'h-package' },
+    el('h2', { id: 'h-package' }, t('verifyPackage')),
+    dropZone('package-input', t('dropPackage'), 'application/zip,.zip', (f) => void onPackage(f)),
+    el('div', { id: 'package-result', 'aria-live': 'polite' }),
+  );
+  $('app').replaceChildren(el('header', {}, el('h1', {}, t('title')), toggle), el('main', {}, el('p', {}, t('intro')), fileSection, bundleSection, packageSection));
 }
 
 /** /verify?sha256=…: the registered record a certificate's QR code names, then a file to compare with it. */

@@ -32,6 +32,11 @@ const STRINGS = {
   contentHashOk: { zh: '文件的 SHA-256 与登记一致', en: 'the file’s SHA-256 is the registered one' },
   contentHashFail: { zh: '文件的 SHA-256 与登记不一致：文件已被改动', en: 'the file’s SHA-256 differs from the registered one: the file was altered' },
   badJson: { zh: '不是有效的 JSON 文件', en: 'Not a valid JSON file' },
+  verifyPackage: { zh: '核验案卷证据包（ZIP）', en: 'Verify a case-file package (ZIP)' },
+  dropPackage: { zh: '选择案卷证据包 ZIP（在本机解包核对）', en: 'Choose a case-file package ZIP (opened in this browser)' },
+  packageVerified: { zh: '核验通过：清单与每项证据均与链上记录一致。', en: 'Verified: the manifest and every item match what is anchored on chain.' },
+  caseCode: { zh: '行政行为码', en: 'Case (action code)' },
+  manifest: { zh: '证据包清单', en: 'Package manifest' },
   serverError: { zh: '无法连接核验服务', en: 'The verification service could not be reached' },
 } as const;
 
@@ -50,6 +55,12 @@ const CHECKS: Record<string, { zh: string; en: string }> = {
   'derived-from': { zh: '派生自原始证据', en: 'Derived from the original' },
   'notary-witness': { zh: '公证处见证日志根', en: 'Head witnessed by a notary' },
   'notary-certificate': { zh: '公证保全证书', en: 'Notary certificate' },
+  'local-inclusion': { zh: '本机核对包含证明', en: 'Inclusion proof (checked here)' },
+  CONTENT_HASH_MISMATCH: { zh: '文件内容与登记不一致', en: 'file differs from the record' },
+  MANIFEST_HASH_MISMATCH: { zh: '清单与登记的哈希不一致', en: 'manifest differs from the logged one' },
+  MEDIA_MISSING: { zh: '缺少媒体文件', en: 'media file missing' },
+  PROOF_MISSING: { zh: '缺少证明文件', en: 'proof missing' },
+  NOT_ANCHORED: { zh: '尚未上链', en: 'not anchored' },
 };
 
 let current: Lang = (localStorage.getItem('custos.lang') as Lang | null) ?? (navigator.language.startsWith('zh') ? 'zh' : 'en');

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { getJson, startTestServer, upload, waitForAnchored, type TestServer } from '../helpers/server';
+import { unzipSync, zipSync } from 'fflate';
+import { getJson, postJson, startTestServer, upload, waitForAnchored, type TestServer } from '../helpers/server';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
@@ -87,6 +88,30 @@ describe('verification portal in a real headless Chromium', function () {
     await page.waitForFunction(() => document.querySelector('#bundle-result')?.getAttribute('data-result') === 'not-verified');
     const failed = await page.$$eval('#bundle-result li.bad', (items) => items.map((li) => li.getAttribute('data-check')));
     expect(failed).to.include.members(['local-inclusion', 'leaf-hash']);
+  });
+
+  it('verifies a case-file package in the browser, and names the one item whose recording was altered', async () => {
+    const { tokens } = server.custos.components;
+    const officer = tokens.create('张三', 'officer', new Date(), { unit: '110105000', certificate: 'ZF-11010500421' }).secret;
+    const code = (await postJson(`${server.url}/v1/cases`, { actionType: '02', title: 'portal package' }, officer)).body.code;
+    await postJson(`${server.url}/v1/cases/${code}/evidence`, { evidenceId: record.id, purpose: 'scene' }, officer);
+    const zipBytes = Buffer.from(await (await fetch(`${server.url}/v1/cases/${code}/package?purpose=court&media=1`, { headers: { authorization: `Bearer ${officer}` } })).arrayBuffer());
+    const drop = async (buffer: Buffer) => {
+      await page.goto(`${server.url}/`);
+      await page.setInputFiles('#package-input', { name: 'case.zip', mimeType: 'application/zip', buffer });
+      await page.waitForSelector('#package-result[data-result]');
+      return {
+        result: await page.getAttribute('#package-result', 'data-result'),
+        bad: await page.$$eval('#package-result li.bad', (items) => items.map((li) => li.getAttribute('data-item'))),
+      };
+    };
+    expect(await drop(zipBytes)).to.deep.equal({ result: 'verified', bad: [] });
+    expect(await page.textContent('#package-result')).to.contain(code);
+
+    // The same package with one byte of the recording flipped.
+    const files = unzipSync(zipBytes);
+    files[`media/${record.id}`][77] ^= 0x01;
+    expect(await drop(Buffer.from(zipSync(files)))).to.deep.equal({ result: 'not-verified', bad: [record.id] });
   });
 
   it('switches between Chinese and English (keyboard-operable, labelled controls)', async () => {
