@@ -14,6 +14,7 @@ import { recordingRoutes } from './routes/recordings';
 import { caseRoutes } from './routes/cases';
 import { auditRoutes } from './routes/audits';
 import { portalRoutes } from './routes/portal';
+import { sessionRoutes } from './routes/session';
 
 export function createApp(components: AppComponents): Koa {
   const app = new Koa();
@@ -22,7 +23,7 @@ export function createApp(components: AppComponents): Koa {
   app.silent = true;
   app.use(requestContext(components.logger.child({ component: 'http' })));
   app.use(notFound());
-  for (const router of [evidenceRoutes(components), uploadRoutes(components), renditionRoutes(components), jobRoutes(components), deviceRoutes(components), recordingRoutes(components), caseRoutes(components), auditRoutes(components), verifyRoutes(components), logRoutes(components), healthRoutes(components), portalRoutes()]) {
+  for (const router of [evidenceRoutes(components), uploadRoutes(components), renditionRoutes(components), jobRoutes(components), deviceRoutes(components), recordingRoutes(components), caseRoutes(components), auditRoutes(components), verifyRoutes(components), logRoutes(components), healthRoutes(components), sessionRoutes(components), portalRoutes()]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: false }));
   }

@@ -7,6 +7,7 @@
 import { checkInclusion, hashFile } from './inclusion';
 import { checkLabel, lang, setLang, t } from './i18n';
 import { checkPackage } from './package-check';
+import { renderCase } from './case-view';
 
 interface Check {
   check: string;
@@ -213,7 +214,63 @@ function build(): void {
     dropZone('package-input', t('dropPackage'), 'application/zip,.zip', (f) => void onPackage(f)),
     el('div', { id: 'package-result', 'aria-live': 'polite' }),
   );
-  $('app').replaceChildren(el('header', {}, el('h1', {}, t('title')), toggle), el('main', {}, el('p', {}, t('intro')), fileSection, bundleSection, packageSection));
+  $('app').replaceChildren(
+    el('header', {}, el('h1', {}, t('title')), el('div', { class: 'tools' }, accountBox(), toggle)),
+    el('main', {}, el('p', {}, t('intro')), fileSection, bundleSection, packageSection, caseSection()),
+  );
+}
+
+let account: { name: string; role: string } | null = JSON.parse(sessionStorage.getItem('custos.account') ?? 'null') as { name: string; role: string } | null;
+
+/** Sign-in with a token: the service keeps it in an HttpOnly cookie that authenticates reads only. */
+function accountBox(): HTMLElement {
+  if (account) {
+    const out = el('button', { type: 'button', id: 'sign-out' }, t('signOut'));
+    out.addEventListener('click', async () => {
+      await fetch('/v1/session', { method: 'DELETE' });
+      account = null;
+      sessionStorage.removeItem('custos.account');
+      build();
+    });
+    return el('span', { id: 'account' }, `${t('signedInAs')} ${account.name} (${account.role}) `, out);
+  }
+  const input = el('input', { type: 'password', id: 'token', autocomplete: 'off', 'aria-label': t('token'), placeholder: t('token') }) as HTMLInputElement;
+  const form = el('form', { id: 'sign-in' }, input, el('button', { type: 'submit' }, t('signIn')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const response = await fetch('/v1/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: input.value }) });
+    if (!response.ok) {
+      input.setAttribute('aria-invalid', 'true');
+      return;
+    }
+    account = (await response.json()) as { name: string; role: string };
+    sessionStorage.setItem('custos.account', JSON.stringify(account));
+    build();
+  });
+  return form;
+}
+
+/** Signed in: a case by its action code (also /?case=<code>). */
+function caseSection(): HTMLElement {
+  if (!account) return el('div');
+  const code = el('input', { id: 'case-code', inputmode: 'numeric', pattern: '[0-9]{27}', value: new URLSearchParams(location.search).get('case') ?? '' }) as HTMLInputElement;
+  const purpose = el('input', { id: 'case-purpose', value: t('defaultPurpose') }) as HTMLInputElement;
+  const result = el('div', { id: 'case-result', 'aria-live': 'polite' });
+  const form = el(
+    'form',
+    { id: 'case-form' },
+    el('label', { for: 'case-code' }, t('caseCodeInput')),
+    code,
+    el('label', { for: 'case-purpose' }, t('purpose')),
+    purpose,
+    el('button', { type: 'submit' }, t('openCase')),
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    void renderCase(result, code.value.trim(), purpose.value.trim() || t('defaultPurpose'), el);
+  });
+  if (code.value) void renderCase(result, code.value, purpose.value, el);
+  return el('section', { 'aria-labelledby': 'h-case' }, el('h2', { id: 'h-case' }, t('caseSection')), form, result);
 }
 
 /** /verify?sha256=…: the registered record a certificate's QR code names, then a file to compare with it. */

@@ -1,8 +1,10 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { makeSampleMedia } from '../../scripts/sample-media';
 import { unzipSync, zipSync } from 'fflate';
 import { getJson, postJson, startTestServer, upload, waitForAnchored, type TestServer } from '../helpers/server';
 
@@ -85,7 +87,8 @@ describe('verification portal in a real headless Chromium', function () {
     expect(await page.getAttribute('#bundle-result', 'data-result')).to.equal('verified');
     bundle.event.metadata.officerId = 'officer-9999';
     await page.setInputFiles('#bundle-input', { name: 'edited.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(bundle)) });
-    await page.waitForFunction(() => document.querySelector('#bundle-result')?.getAttribute('data-result') === 'not-verified');
+    // A function, not a string: the portal's Content-Security-Policy forbids eval (as it should).
+    await page.waitForFunction(() => (globalThis as any).document.querySelector('#bundle-result')?.getAttribute('data-result') === 'not-verified');
     const failed = await page.$$eval('#bundle-result li.bad', (items) => items.map((li) => li.getAttribute('data-check')));
     expect(failed).to.include.members(['local-inclusion', 'leaf-hash']);
   });
@@ -129,5 +132,59 @@ describe('verification portal in a real headless Chromium', function () {
 
   it('loads nothing from anywhere but the Custos server', () => {
     expect(foreignRequests).to.deep.equal([]);
+  });
+
+  describe('signed in: the case page', () => {
+    let mediaServer: TestServer;
+    let officer: string;
+    let code: string;
+    let clipId: string;
+
+    before(async function () {
+      this.timeout(180_000);
+      mediaServer = await startTestServer();
+      const media = await makeSampleMedia(undefined, mkdtempSync(join(tmpdir(), 'custos-portal-media-')));
+      officer = mediaServer.custos.components.tokens.create('张三', 'officer', new Date(), { unit: '110105000', certificate: 'ZF-11010500421' }).secret;
+      clipId = (await upload(mediaServer.url, readFileSync(media.mp4), { token: officer, contentType: 'video/mp4' })).body.id;
+      code = (await postJson(`${mediaServer.url}/v1/cases`, { actionType: '01', title: '现场检查 site inspection' }, officer)).body.code;
+      await postJson(`${mediaServer.url}/v1/cases/${code}/evidence`, { evidenceId: clipId, purpose: 'scene recording' }, officer);
+      for (let i = 0; i < 600 && !mediaServer.custos.components.renditions.forEvidence(clipId).some((r) => r.name === 'playback'); i++) await new Promise((r) => setTimeout(r, 200));
+      await waitForAnchored(mediaServer.url, clipId, officer);
+    });
+    after(async () => mediaServer?.stop({ remove: true }));
+
+    it('signs in with a token, shows the case’s evidence (anchored), plays the rendition with Range requests, and logs the viewing purpose', async () => {
+      await page.goto(`${mediaServer.url}/`);
+      await page.fill('#token', 'cus_wrong');
+      await page.click('#sign-in button');
+      await page.waitForSelector('#token[aria-invalid=true]');
+      await page.fill('#token', officer);
+      await page.click('#sign-in button');
+      await page.waitForSelector('#account');
+      expect(await page.textContent('#account')).to.contain('张三');
+      await page.fill('#case-code', code);
+      await page.fill('#case-purpose', 'hearing preparation');
+      await page.click('#case-form button');
+      await page.waitForSelector(`#case-evidence li[data-evidence="${clipId}"]`);
+      expect(await page.getAttribute(`#case-evidence li[data-evidence="${clipId}"]`, 'data-status')).to.equal('anchored');
+      // The player loads the playback copy through the session cookie, with Range requests.
+      await page.waitForFunction(() => ((globalThis as any).document.querySelector('#case-evidence video')?.readyState ?? 0) >= 1, undefined, { timeout: 30_000 });
+      const custody = (await getJson(`${mediaServer.url}/v1/evidence/${clipId}/custody`, officer)).body.events.map((e: any) => e.event);
+      expect(custody.some((e: any) => e.type === 'custody.read' && e.purpose === 'hearing preparation' && e.read.object === 'rendition')).to.equal(true);
+      expect(await page.getAttribute('#package-link', 'href')).to.contain(`/v1/cases/${code}/package?purpose=hearing%20preparation`);
+      expect(await page.$$eval('#custody li', (items) => items.map((li) => li.getAttribute('data-type')))).to.include.members(['case.opened']);
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'portal-case.png'), fullPage: true });
+    });
+
+    it('the session cookie reads but never writes (no cross-site request forgery)', async () => {
+      const cookies = await page.context().cookies(mediaServer.url);
+      const session = cookies.find((c) => c.name === 'custos_session')!;
+      expect(session).to.include({ httpOnly: true, sameSite: 'Strict' });
+      const cookie = `custos_session=${session.value}`;
+      expect((await fetch(`${mediaServer.url}/v1/cases/${code}`, { headers: { cookie } })).status).to.equal(200);
+      const write = await fetch(`${mediaServer.url}/v1/cases/${code}/notes`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ text: 'forged' }) });
+      expect(write.status).to.equal(401);
+    });
   });
 });
