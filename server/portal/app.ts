@@ -42,7 +42,7 @@ function el(tag: string, attrs: Record<string, string> = {}, ...children: Array<
 
 async function verifyRemote(body: unknown): Promise<Answer> {
   const response = await fetch('/v1/verify', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  if (!response.ok && response.status !== 200) throw new Error(`${response.status}`);
+  if (!response.ok) throw new Error(`${response.status}`);
   return (await response.json()) as Answer;
 }
 
