@@ -34,6 +34,8 @@ export interface CasesConfig {
   actionTypes: Readonly<Record<string, { en: string; zh: string }>>;
   /** The review chain, in order (default: the five stages of 五级审核). */
   reviewStages: readonly ReviewStage[];
+  /** Every review decision must carry the deciding account's signature (default on). */
+  requireReviewSignature: boolean;
 }
 
 export interface AuditConfig {
@@ -112,6 +114,7 @@ export const ENV = {
   jobRetryMaxMs: 'CUSTOS_JOB_RETRY_MAX_MS',
   actionTypes: 'CUSTOS_ACTION_TYPES',
   reviewStages: 'CUSTOS_REVIEW_STAGES',
+  requireReviewSignature: 'CUSTOS_REQUIRE_REVIEW_SIGNATURE',
   publicUrl: 'CUSTOS_PUBLIC_URL',
   auditMaxBytesPerSecond: 'CUSTOS_AUDIT_MAX_BYTES_PER_SEC',
   auditSchedule: 'CUSTOS_AUDIT_SCHEDULE',
@@ -190,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       const result = reviewStagesSchema.safeParse(v);
       return result.success ? result.data : `a JSON array of {id, en, zh, roles} (${result.error.issues.map((i) => i.message).join('; ')})`;
     }) ?? DEFAULT_REVIEW_STAGES,
+    requireReviewSignature: (str(ENV.requireReviewSignature) ?? 'on') !== 'off',
     ...overrides.cases,
   };
   const audit: AuditConfig = {
@@ -204,6 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     if (problem) problems.push(`${name}: ${problem}`);
   }
   if (!(audit.samplePercent > 0 && audit.samplePercent <= 100)) problems.push(`${ENV.auditSamplePercent} must be a percentage in (0, 100]`);
+  if (!['on', 'off', undefined].includes(str(ENV.requireReviewSignature))) problems.push(`${ENV.requireReviewSignature} must be "on" or "off"`);
   const publicUrl = str(ENV.publicUrl);
   if (publicUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(publicUrl)) problems.push(`${ENV.publicUrl} must be an http(s) URL`);
 

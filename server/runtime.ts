@@ -151,7 +151,7 @@ export async function startCustos(config: Readonly<Config>, options: StartOption
       actionTypes: config.cases.actionTypes,
       reviewComplete: (code) => caseReview!.complete(code),
     });
-    caseReview = createCaseReview({ reviews, caseStore: cases, custody, cases: caseService, stages: config.cases.reviewStages });
+    caseReview = createCaseReview({ reviews, caseStore: cases, custody, cases: caseService, stages: config.cases.reviewStages, requireSignature: config.cases.requireReviewSignature });
     const media = new MediaStore(db);
     const renditions = new RenditionStore(db);
     const mediaTool = config.media.enabled ? await loadMediaTool(config, logger) : undefined;

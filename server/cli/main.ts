@@ -11,6 +11,7 @@ import { rederiveCommand } from './commands/rederive';
 import { deviceCommand } from './commands/device';
 import { notaryCommand } from './commands/notary';
 import { auditCommand } from './commands/audit';
+import { reviewCommand } from './commands/review';
 
 const HELP = `Usage: custos <command> [options]
 
@@ -20,6 +21,7 @@ Commands:
   token    mint bearer tokens (custos token create --role R --name N)
   device   register or revoke a recorder's signing key (custos device register --id ID --public-key FILE)
   notary   notary office: cosign anchored heads and certify evidence with the office's key
+  review   take a review stage's decision, signed with the account's key (custos review decide)
   audit    run an integrity audit (custos audit run) or check the whole log against the chain as an outsider (custos audit verify-log)
   log      show the log head (custos log head)
   deploy   deploy the anchoring contract to an EVM chain
@@ -37,6 +39,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   device: deviceCommand,
   notary: notaryCommand,
   audit: auditCommand,
+  review: reviewCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { actorSchema } from './actor';
+import { deviceSignatureSchema } from './device-signature';
 
 const isoDateTime = z.iso.datetime({ offset: true });
 const code = z.string().regex(/^\d{27}$/);
@@ -82,6 +83,8 @@ export const custodyEventSchema = z
         decision: z.enum(['approve', 'reject']),
         reason: z.string().min(1).max(2000).optional(),
         evidenceIds: z.array(z.string().min(1).max(64)).max(10_000),
+        /** The deciding account's Ed25519 signature over the decision (core/review-signature.ts). */
+        signature: deviceSignatureSchema.optional(),
       })
       .strict()
       .optional(),

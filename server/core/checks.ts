@@ -20,6 +20,7 @@ export type CheckName =
   | 'seal'
   | 'notary-witness'
   | 'notary-certificate'
+  | 'review-signature'
   | 'manifest'
   | 'package-item';
 

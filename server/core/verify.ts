@@ -10,6 +10,8 @@ import { keyId, verifyDeviceSignature } from './device-signature';
 import type { SegmentRecordedEvent } from './recording-events';
 import { formatChainTime, type ProofBundle } from './proof-bundle';
 import { verifyInclusion } from './merkle';
+import { verifyReviewSignature } from './review-signature';
+import type { CustodyEvent } from './case-events';
 import { failed, pass, type Check, type CheckName } from './checks';
 
 export type { Check, CheckName } from './checks';
@@ -82,6 +84,18 @@ export function deviceSignatureCheck(event: EvidenceIngestedEvent): Check {
     : failed('device-signature', 'DEVICE_SIGNATURE_INVALID', `the signature does not verify with device ${event.metadata.deviceId}'s key ${key} over this sha256 and metadata`);
 }
 
+/** A review decision's signature by the deciding account's key, over the decision and the evidence set it covers. */
+export function reviewSignatureCheck(event: CustodyEvent): Check {
+  const review = event.review;
+  const caseCode = event.caseCode;
+  if (!review || !caseCode) return failed('review-signature', 'NOT_A_REVIEW', 'a custody.review event without its review');
+  if (!review.signature) return pass('review-signature', `not signed: an unsigned decision by ${event.actor.role} "${event.actor.name}" (the service did not require signatures)`);
+  const statement = { caseCode, round: review.round, stage: review.stage, decision: review.decision, ...(review.reason ? { reason: review.reason } : {}), evidenceIds: review.evidenceIds };
+  return verifyReviewSignature(review.signature.publicKey, review.signature.value, statement)
+    ? pass('review-signature', `${review.decision} of stage ${review.stage} signed by ${event.actor.name}'s key ${keyId(review.signature.publicKey)}`)
+    : failed('review-signature', 'REVIEW_SIGNATURE_INVALID', `the decision's signature does not verify with key ${keyId(review.signature.publicKey)}`);
+}
+
 /** A live segment's signature, over its SHA-256 and its place in the chain (recording, sequence, previous hash). */
 export function segmentSignatureCheck(event: SegmentRecordedEvent): Check {
   const signature = event.deviceSignature;
@@ -115,6 +129,7 @@ export function verifyProofBundle(bundle: ProofBundle, input: VerifyBundleInput)
 
   if (bundle.event.type === 'evidence.ingested') checks.push(deviceSignatureCheck(bundle.event as EvidenceIngestedEvent));
   if (bundle.event.type === 'segment.recorded') checks.push(segmentSignatureCheck(bundle.event as SegmentRecordedEvent));
+  if (bundle.event.type === 'custody.review') checks.push(reviewSignatureCheck(bundle.event as CustodyEvent));
 
   // The leaf is recomputed from the event; the bundle's own leafHash is only compared, never trusted.
   const leafHash = computeLeafHash(bundle.event);

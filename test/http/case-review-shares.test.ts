@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { getJson, postJson, startTestServer, upload, type TestServer } from '../helpers/server';
+import { reviewAccount, signedDecision, type ReviewAccount } from '../helpers/review';
+import { verifyReviewSignature } from '../../server/core/review-signature';
 
 const UNIT = '110105000';
 
@@ -16,14 +18,22 @@ describe('cases: review chain (五级审核) and shares with courts', function (
   let court: { id: string; secret: string };
   let otherCourt: { id: string; secret: string };
 
+  /** Each reviewing account has its own key; decisions are signed with it. */
+  const accounts = new Map<string, ReviewAccount>();
+  const account = (name: string, role: 'officer' | 'reviewer', holder = {}) => {
+    const a = reviewAccount(server.custos.components.tokens, name, role, holder);
+    accounts.set(a.secret, a);
+    return a.secret;
+  };
+
   before(async () => {
     server = await startTestServer({ config: { media: { enabled: false } } });
     const { tokens } = server.custos.components;
-    officer = tokens.create('张三', 'officer', new Date(), { unit: UNIT, certificate: 'ZF-11010500421' }).secret;
-    squadLeader = tokens.create('中队长 李四', 'officer', new Date(), { unit: UNIT, certificate: 'ZF-11010500001' }).secret;
-    legalOfficer = tokens.create('法制员 王五', 'reviewer').secret;
-    legalSection = tokens.create('法制科 赵六', 'reviewer').secret;
-    panel = tokens.create('集体讨论 主持', 'reviewer').secret;
+    officer = account('张三', 'officer', { unit: UNIT, certificate: 'ZF-11010500421' });
+    squadLeader = account('中队长 李四', 'officer', { unit: UNIT, certificate: 'ZF-11010500001' });
+    legalOfficer = account('法制员 王五', 'reviewer');
+    legalSection = account('法制科 赵六', 'reviewer');
+    panel = account('集体讨论 主持', 'reviewer');
     auxiliary = tokens.create('协管员', 'auxiliary', new Date(), { unit: UNIT }).secret;
     const c1 = tokens.create('朝阳区人民法院', 'court');
     court = { id: c1.token.id, secret: c1.secret };
@@ -40,8 +50,10 @@ describe('cases: review chain (五级审核) and shares with courts', function (
     return { code: opened.code, evidenceId: evidence.id };
   }
   const move = (code: string, status: string, token = officer) => postJson(`${server.url}/v1/cases/${code}/status`, { status, reason: 'next step' }, token);
-  const decide = (code: string, token: string, stage: string, decision = 'approve', reason?: string) =>
-    postJson(`${server.url}/v1/cases/${code}/reviews`, { stage, decision, ...(reason ? { reason } : {}) }, token);
+  const decide = (code: string, token: string, stage: string, decision = 'approve', reason?: string) => {
+    const signer = accounts.get(token);
+    return signer ? signedDecision(server.url, code, signer, stage, decision, reason) : postJson(`${server.url}/v1/cases/${code}/reviews`, { stage, decision, ...(reason ? { reason } : {}) }, token);
+  };
   const entryAt = async (leaf: number) => (await getJson(`${server.url}/v1/log/entries?start=${leaf}&end=${leaf + 1}`)).body.entries[0].event;
 
   describe('review chain', () => {
@@ -78,6 +90,39 @@ describe('cases: review chain (五级审核) and shares with courts', function (
       expect(last.body.case.review.decisions).to.have.length(5);
       expect((await decide(code, panel, 'collegial-panel')).body.error.code).to.equal('REVIEW_COMPLETE');
       expect((await move(code, 'decided')).body.status).to.equal('decided');
+    });
+
+    it('takes only decisions signed by the deciding account’s own key; the logged signature verifies offline', async () => {
+      const { code, evidenceId } = await caseWithEvidence('signed decisions');
+      await move(code, 'under-review');
+      const unsigned = await postJson(`${server.url}/v1/cases/${code}/reviews`, { stage: 'handling-officer', decision: 'approve' }, officer);
+      expect(unsigned.status).to.equal(403);
+      expect(unsigned.body.error.code).to.equal('REVIEW_SIGNATURE_REQUIRED');
+      // Signed with someone else's key: refused.
+      const impostor = { ...accounts.get(officer)!, privateKeyPem: accounts.get(panel)!.privateKeyPem };
+      expect((await signedDecision(server.url, code, impostor, 'handling-officer')).body.error.code).to.equal('REVIEW_SIGNATURE_INVALID');
+      // A signature over another evidence set (or round) does not carry over.
+      const view = (await getJson(`${server.url}/v1/cases/${code}`, officer)).body;
+      expect(view.review.evidenceIds).to.deep.equal([evidenceId]);
+      const ok = await decide(code, officer, 'handling-officer');
+      expect(ok.status).to.equal(201);
+      const event = await entryAt(ok.body.leafIndex);
+      const { signature, ...review } = event.review;
+      expect(signature).to.include({ algorithm: 'ed25519' });
+      const statement = { caseCode: code, round: review.round, stage: review.stage, decision: review.decision, evidenceIds: review.evidenceIds };
+      expect(verifyReviewSignature(signature.publicKey, signature.value, statement)).to.equal(true);
+      expect(verifyReviewSignature(signature.publicKey, signature.value, { ...statement, decision: 'reject' })).to.equal(false);
+      // The decision's proof, once anchored, carries the review-signature check.
+      let proof: any = null;
+      for (let i = 0; i < 100 && !proof; i++) {
+        const history = (await getJson(`${server.url}/v1/cases/${code}/custody`, officer)).body.events;
+        proof = history.find((e: any) => e.leafIndex === ok.body.leafIndex)?.proof ?? null;
+        if (!proof) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(proof, 'the decision is anchored').to.not.equal(null);
+      const verified = await postJson(`${server.url}/v1/verify`, proof);
+      expect(verified.body.checks.find((c: any) => c.check === 'review-signature')).to.include({ ok: true });
+      expect(verified.body.ok).to.equal(true);
     });
 
     it('refuses a stage to the wrong role, a second stage to the same account, and any decision to auxiliary staff', async () => {

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { parseActionCode } from '../../server/core/action-code';
 import { getJson, postJson, startTestServer, upload, waitForAnchored, type TestServer } from '../helpers/server';
+import { reviewAccount, signedDecision } from '../helpers/review';
 
 async function until<T>(get: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -81,7 +82,8 @@ describe('cases: action codes, certified officers, attach/detach as custody even
 
   it('moves a case only along open → under-review → decided → archived (or back to open from review), each change logged with its reason', async () => {
     const { tokens } = server.custos.components;
-    const reviewer = tokens.create('legal officer', 'reviewer').secret;
+    const reviewerAccount = reviewAccount(tokens, 'legal officer', 'reviewer');
+    const reviewer = reviewerAccount.secret;
     const { body: c } = await openCase(officer, { actionType: '02', title: 'status walk' });
     const evidence = (await upload(server.url, randomBytes(500), { token: officer })).body;
     await postJson(`${server.url}/v1/cases/${c.code}/evidence`, { evidenceId: evidence.id, purpose: 'scene' }, officer);
@@ -91,9 +93,15 @@ describe('cases: action codes, certified officers, attach/detach as custody even
     expect((await move(reviewer, 'open', 'missing the witness statement')).body.status).to.equal('open');
     expect((await move(officer, 'under-review', 'statement added')).body.status).to.equal('under-review');
     // The whole review chain approves before the case can be decided (test/http/case-review-shares.test.ts covers its rules).
-    const deciders = [officer, reviewer, tokens.create('squad leader', 'officer', new Date(), { unit: '110105000', certificate: 'ZF-11010500002' }).secret, tokens.create('legal section', 'reviewer').secret, tokens.create('panel', 'reviewer').secret];
+    const deciders = [
+      reviewAccount(tokens, 'handling officer', 'officer', { unit: '110105000', certificate: 'ZF-11010500003' }),
+      reviewerAccount,
+      reviewAccount(tokens, 'squad leader', 'officer', { unit: '110105000', certificate: 'ZF-11010500002' }),
+      reviewAccount(tokens, 'legal section', 'reviewer'),
+      reviewAccount(tokens, 'panel', 'reviewer'),
+    ];
     const stages = ['handling-officer', 'legal-officer', 'squad-leader', 'legal-section', 'collegial-panel'];
-    for (const [i, stage] of stages.entries()) expect((await postJson(`${server.url}/v1/cases/${c.code}/reviews`, { stage, decision: 'approve' }, deciders[i])).status).to.equal(201);
+    for (const [i, stage] of stages.entries()) expect((await signedDecision(server.url, c.code, deciders[i], stage)).status).to.equal(201);
     expect((await move(reviewer, 'decided', 'penalty decided')).body.status).to.equal('decided');
     expect((await move(server.adminToken, 'archived', 'closed')).body.status).to.equal('archived');
     expect((await move(server.adminToken, 'open', 'reopen')).body.error.code).to.equal('INVALID_STATUS_CHANGE');

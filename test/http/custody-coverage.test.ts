@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { getJson, postJson, startTestServer, upload, waitForAnchored, type TestServer } from '../helpers/server';
+import { reviewAccount, signedDecision, type ReviewAccount } from '../helpers/review';
 
 /**
  * Every action on the custody list, one after another: each must append
@@ -11,6 +12,7 @@ describe('chain of custody: every listed action leaves its event', function () {
   this.timeout(60_000);
   let server: TestServer;
   let officer: string;
+  let officerAccount: ReviewAccount;
   let reviewer: string;
   let court: { id: string; secret: string };
   let code: string;
@@ -20,7 +22,8 @@ describe('chain of custody: every listed action leaves its event', function () {
   before(async () => {
     server = await startTestServer({ config: { media: { enabled: false } } });
     const { tokens } = server.custos.components;
-    officer = tokens.create('张三', 'officer', new Date(), { unit: '110105000', certificate: 'ZF-11010500421' }).secret;
+    officerAccount = reviewAccount(tokens, '张三', 'officer', { unit: '110105000', certificate: 'ZF-11010500421' });
+    officer = officerAccount.secret;
     reviewer = tokens.create('王五', 'reviewer').secret;
     const c = tokens.create('法院', 'court');
     court = { id: c.token.id, secret: c.secret };
@@ -44,7 +47,7 @@ describe('chain of custody: every listed action leaves its event', function () {
     ['read a proof', 'custody.read', () => getJson(`${server.url}/v1/evidence/${evidenceId}/proof`, officer)],
     ['note', 'custody.note', () => postJson(`${server.url}/v1/cases/${code}/notes`, { text: '当事人在场' }, officer)],
     ['status change', 'custody.status', () => postJson(`${server.url}/v1/cases/${code}/status`, { status: 'under-review', reason: 'complete' }, officer)],
-    ['review decision', 'custody.review', () => postJson(`${server.url}/v1/cases/${code}/reviews`, { stage: 'handling-officer', decision: 'approve' }, officer)],
+    ['review decision', 'custody.review', () => signedDecision(server.url, code, officerAccount, 'handling-officer')],
     [
       'share',
       'custody.share',

@@ -249,4 +249,8 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (audit_id, seq)
   ) WITHOUT ROWID;
   `,
+  `
+  -- An account's own Ed25519 public key (base64, raw 32 bytes): review decisions are signed with it.
+  ALTER TABLE tokens ADD COLUMN public_key TEXT;
+  `,
 ];

@@ -7,6 +7,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database';
 import { AppError } from '../../core/errors';
+import { publicKeyObject } from '../../core/device-signature';
 
 import { ROLES, isRole, type Role } from '../../core/permissions';
 
@@ -22,11 +23,14 @@ export interface TokenRecord {
   unit: string | null;
   /** An officer's law-enforcement certificate number: only certified officers open cases or attach evidence. */
   certificate: string | null;
+  /** The account's Ed25519 public key (base64): its review decisions are signed with the matching private key. */
+  publicKey: string | null;
 }
 
 export interface TokenHolder {
   unit?: string;
   certificate?: string;
+  publicKey?: string;
 }
 
 interface Row {
@@ -37,6 +41,7 @@ interface Row {
   revoked_at: string | null;
   unit: string | null;
   certificate: string | null;
+  public_key: string | null;
 }
 
 const TOKEN_PREFIX = 'cus_';
@@ -49,19 +54,20 @@ const toRecord = (row: Row): TokenRecord => ({
   revokedAt: row.revoked_at,
   unit: row.unit,
   certificate: row.certificate,
+  publicKey: row.public_key,
 });
 
 export class TokenStore {
-  private readonly insertStmt: Statement<[string, string, string, string, string, string | null, string | null]>;
+  private readonly insertStmt: Statement<[string, string, string, string, string, string | null, string | null, string | null]>;
   private readonly byHashStmt: Statement<[string], Row>;
   private readonly countStmt: Statement<[], { n: number }>;
   private readonly byIdStmt: Statement<[string], Row>;
 
   constructor(db: Db) {
-    this.insertStmt = db.prepare('INSERT INTO tokens (id, name, role, token_hash, created_at, unit, certificate) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    this.byHashStmt = db.prepare('SELECT id, name, role, created_at, revoked_at, unit, certificate FROM tokens WHERE token_hash = ?');
+    this.insertStmt = db.prepare('INSERT INTO tokens (id, name, role, token_hash, created_at, unit, certificate, public_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    this.byHashStmt = db.prepare('SELECT id, name, role, created_at, revoked_at, unit, certificate, public_key FROM tokens WHERE token_hash = ?');
     this.countStmt = db.prepare('SELECT count(*) AS n FROM tokens');
-    this.byIdStmt = db.prepare('SELECT id, name, role, created_at, revoked_at, unit, certificate FROM tokens WHERE id = ?');
+    this.byIdStmt = db.prepare('SELECT id, name, role, created_at, revoked_at, unit, certificate, public_key FROM tokens WHERE id = ?');
   }
 
   /** Mints a token; the secret is returned once and never stored. */
@@ -70,10 +76,12 @@ export class TokenStore {
     if (holder.certificate !== undefined && !/^[0-9A-Za-z-]{4,32}$/.test(holder.certificate)) throw new AppError('BAD_REQUEST', 'a certificate number is 4–32 letters, digits or dashes');
     const secret = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const id = `tok_${randomUUID()}`;
+    if (holder.publicKey !== undefined) publicKeyObject(holder.publicKey); // refuses anything but a raw Ed25519 key
     const unit = holder.unit ?? null;
     const certificate = holder.certificate ?? null;
-    this.insertStmt.run(id, name, role, hashSecret(secret), now.toISOString(), unit, certificate);
-    return { secret, token: { id, name, role, createdAt: now.toISOString(), revokedAt: null, unit, certificate } };
+    const publicKey = holder.publicKey ?? null;
+    this.insertStmt.run(id, name, role, hashSecret(secret), now.toISOString(), unit, certificate, publicKey);
+    return { secret, token: { id, name, role, createdAt: now.toISOString(), revokedAt: null, unit, certificate, publicKey } };
   }
 
   /** The live token for a presented secret, or null (unknown or revoked). */
