@@ -80,9 +80,17 @@ export class Auditor {
 
   private wake(): void {
     if (this.running || this.stopped) return;
-    this.running = this.drain().finally(() => {
-      this.running = null;
-    });
+    this.running = this.drain().then(
+      () => {
+        this.running = null;
+        // An audit requested while the drain was finishing found it still running: pick it up now.
+        if (!this.stopped && this.c.audits.unfinished().length > 0) this.wake();
+      },
+      (error: unknown) => {
+        this.running = null;
+        this.c.logger.error('the auditor stopped', { error: error instanceof Error ? error.message : String(error) });
+      },
+    );
   }
 
   private async drain(): Promise<void> {
