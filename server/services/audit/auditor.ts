@@ -139,14 +139,19 @@ export class Auditor {
       recordedRoot,
       chainRoot: (await this.c.chain.headAt(treeSize))?.rootHash ?? null,
     });
+    // A head on chain that the database does not list (it lost rows, or an anchor is being recorded
+    // right now) is checked against the log too: the chain, not the database, says what was anchored.
+    const onChain = await this.c.chain.latestHead();
+    const unrecorded: HeadObservation[] =
+      onChain.treeSize > 0 && !recorded.some((a) => a.treeSize === onChain.treeSize) ? [{ treeSize: onChain.treeSize, recordedRoot: onChain.rootHash, chainRoot: onChain.rootHash }] : [];
     const latest = recorded.at(-1);
     if (latest) {
-      const quick = auditLog(leaves(), size, [await observe(latest.treeSize, latest.rootHash)]);
+      const quick = auditLog(leaves(), Math.max(size, onChain.treeSize), [await observe(latest.treeSize, latest.rootHash), ...unrecorded]);
       if (!quick.findings.some((f) => f.item.startsWith('anchored head'))) return quick;
     }
-    const heads: HeadObservation[] = [];
+    const heads: HeadObservation[] = [...unrecorded];
     for (const anchor of recorded) heads.push(await observe(anchor.treeSize, anchor.rootHash));
-    return auditLog(leaves(), size, heads);
+    return auditLog(leaves(), Math.max(size, onChain.treeSize), heads);
   }
 
   private async run(audit: AuditRow): Promise<void> {
