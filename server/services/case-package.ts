@@ -12,7 +12,8 @@ import type { CasePackagedEvent, CaseOpenedEvent, CustodyEvent } from '../core/c
 import { MANIFEST_VERSION, PACKAGE_PATHS, manifestBytes, type CaseManifest, type ManifestItem, type ManifestPerson } from '../core/case-manifest';
 import type { EvidenceIngestedEvent } from '../core/events';
 import type { ProofBundle } from '../core/proof-bundle';
-import { renderCertificateHtml, renderCertificatePdf, type CertificateItem } from '../adapters/documents';
+import type { CertificateItem } from '../adapters/documents';
+import { documents } from '../adapters/documents/lazy';
 import type { CaseRow } from '../adapters/db/case-store';
 import type { TokenRecord } from '../adapters/db/token-store';
 import type { AppComponents } from '../http/components';
@@ -191,6 +192,7 @@ export function createCasePackages(c: Components) {
           };
         }),
       };
+      const { renderCertificatePdf, renderCertificateHtml } = documents();
       const [pdf, html] = await Promise.all([renderCertificatePdf(certificate), renderCertificateHtml(certificate)]);
       return {
         manifest,

@@ -9,7 +9,7 @@ import type { AppComponents } from '../components';
 import type { CaseRow } from '../../adapters/db/case-store';
 import type { Context } from 'koa';
 import { zipStream } from '../../adapters/package/zip';
-import { renderSupervisionCardPdf } from '../../adapters/documents';
+import { documents } from '../../adapters/documents/lazy';
 
 export function caseRoutes(c: AppComponents): Router {
   const router = new Router({ prefix: '/v1/cases' });
@@ -128,7 +128,7 @@ export function caseRoutes(c: AppComponents): Router {
     const opened = JSON.parse(row.event) as CaseOpenedEvent;
     ctx.set('Content-Type', 'application/pdf');
     ctx.set('Content-Disposition', `attachment; filename="card-${row.code}.pdf"`);
-    ctx.body = await renderSupervisionCardPdf({
+    ctx.body = await documents().renderSupervisionCardPdf({
       caseCode: row.code,
       caseTitle: opened.title,
       actionType: c.caseService.actionTypes[row.actionType] ?? { en: row.actionType, zh: row.actionType },
