@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseCommandArgs } from '../args';
 import { EXIT, UsageError } from '../cli-error';
+import { serverText } from '../server-client';
 
 export const AUDIT_RUN_HELP = `Usage: custos audit run [--sample PERCENT | --since DATE | --case CODE] --server URL --token-file FILE [--json]
 
@@ -40,19 +41,9 @@ export async function auditRunCommand(args: string[]): Promise<number> {
   if (scopes.length > 1) throw new UsageError('give at most one of --sample, --since, --case');
   const body = scopes.length === 0 ? {} : { [scopes[0]]: scopes[0] === 'sample' ? Number(values.sample) : values[scopes[0]] };
 
-  const call = async (path: string, init: RequestInit = {}) => {
-    const response = await fetch(`${server}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } }).catch((error: Error) => {
-      throw new Error(`cannot reach ${server}: ${error.message}`);
-    });
-    const text = await response.text();
-    if (!response.ok) {
-      const error = (JSON.parse(text || '{}') as { error?: { code?: string; message?: string } }).error;
-      throw new Error(`${path}: HTTP ${response.status} ${error?.code ?? ''}: ${error?.message ?? text}`);
-    }
-    return text;
-  };
+  const call = (path: string, payload?: unknown) => serverText(`${server}${path}`, { token, ...(payload !== undefined ? { body: payload } : {}) });
 
-  let audit = JSON.parse(await call('/v1/audits', { method: 'POST', body: JSON.stringify(body) })) as { id: string; state: string; progressPercent: number; items: number; itemsDone: number; error?: string };
+  let audit = JSON.parse(await call('/v1/audits', body)) as { id: string; state: string; progressPercent: number; items: number; itemsDone: number; error?: string };
   const tty = process.stderr.isTTY;
   while (audit.state === 'queued' || audit.state === 'running') {
     if (tty) {

@@ -17,6 +17,7 @@ import type { ChainAnchor } from '../../ports';
 import { parseCommandArgs } from '../args';
 import { UsageError } from '../cli-error';
 import { configuredContract, defaultRpcUrl, operatorKeyFile } from '../chain-target';
+import { serverJson } from '../server-client';
 
 export const NOTARY_HELP = `Usage: custos notary keygen --out FILE
        custos notary grant <address> [--rpc URL] [--contract ADDRESS] [--admin-key FILE] [--fund ETHER]
@@ -135,7 +136,7 @@ async function openChain(values: Values, signerKey: string): Promise<ChainAnchor
   let rpcUrl = values.rpc;
   let contract = values.contract;
   if (values.server && (!rpcUrl || !contract)) {
-    const health = await getJson(`${values.server.replace(/\/+$/, '')}/healthz`);
+    const health = await serverJson(`${values.server.replace(/\/+$/, '')}/healthz`);
     const chain = (health as { chain?: { rpcUrl?: string; contract?: string } }).chain;
     rpcUrl ??= chain?.rpcUrl;
     contract ??= chain?.contract;
@@ -184,7 +185,7 @@ async function certify(rest: string[], values: Values): Promise<number> {
   const key = readPrivateKeyFile(values.key!);
   const notary = new Wallet(key).address;
   const evidenceId = rest[0];
-  const bundle = (await getJson(`${server}/v1/evidence/${encodeURIComponent(evidenceId)}/proof?purpose=${encodeURIComponent('notarial certification')}`, values.token)) as {
+  const bundle = (await serverJson(`${server}/v1/evidence/${encodeURIComponent(evidenceId)}/proof?purpose=${encodeURIComponent('notarial certification')}`, { token: values.token })) as {
     leafIndex?: number;
     leafHash?: string;
     event?: { sha256?: string; evidenceId?: string };
@@ -208,30 +209,7 @@ async function certify(rest: string[], values: Values): Promise<number> {
     issuedAt: new Date().toISOString(),
   };
   const signature = await signStatement(key, statement);
-  const filed = await postJson(`${server}/v1/evidence/${encodeURIComponent(evidenceId)}/notarizations`, { statement, signature }, values.token!);
+  const filed = await serverJson(`${server}/v1/evidence/${encodeURIComponent(evidenceId)}/notarizations`, { body: { statement, signature }, token: values.token });
   console.log(JSON.stringify(filed));
   return 0;
-}
-
-async function getJson(url: string, token?: string): Promise<unknown> {
-  return request(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-}
-
-async function postJson(url: string, body: unknown, token: string): Promise<unknown> {
-  return request(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-}
-
-async function request(url: string, init: RequestInit): Promise<unknown> {
-  let response: Response;
-  try {
-    response = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
-  } catch (error) {
-    throw new AppError('CHAIN_UNAVAILABLE', `cannot reach ${new URL(url).origin}: ${(error as Error).message}`);
-  }
-  const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
-  if (!response.ok && response.status !== 202) {
-    // The server's own code and message, on one line (exit 3: a failure, not a usage error).
-    throw new Error(`${new URL(url).pathname}: HTTP ${response.status} ${body?.error?.code ?? ''}: ${body?.error?.message ?? 'no error body'}`);
-  }
-  return body;
 }

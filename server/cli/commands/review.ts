@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { signReview } from '../../core/review-signature';
 import { parseCommandArgs } from '../args';
 import { EXIT, UsageError } from '../cli-error';
+import { serverJson } from '../server-client';
 
 export const REVIEW_HELP = `Usage: custos review decide <case code> --stage STAGE --decision approve|reject [--reason TEXT] --key FILE --server URL --token-file FILE
 
@@ -29,20 +30,14 @@ export async function reviewCommand(args: string[]): Promise<number> {
   const server = (values.server ?? process.env.CUSTOS_SERVER ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
   const token = readFileSync(values['token-file']!, 'utf8').trim();
   const key = readFileSync(values.key!, 'utf8');
-  const auth = { authorization: `Bearer ${token}` };
-
-  const view = (await (await fetch(`${server}/v1/cases/${code}`, { headers: auth })).json()) as { review?: { round: number; evidenceIds: string[] }; error?: { code: string; message: string } };
-  if (!view.review) throw new Error(`GET /v1/cases/${code}: ${view.error?.code}: ${view.error?.message}`);
+  const view = await serverJson<{ review: { round: number; evidenceIds: string[] } }>(`${server}/v1/cases/${code}`, { token });
   const reason = values.reason?.trim() || undefined;
   const statement = { caseCode: code, round: view.review.round, stage: values.stage!, decision: values.decision as 'approve' | 'reject', ...(reason ? { reason } : {}), evidenceIds: view.review.evidenceIds };
   const signature = signReview(key, statement);
-  const response = await fetch(`${server}/v1/cases/${code}/reviews`, {
-    method: 'POST',
-    headers: { ...auth, 'content-type': 'application/json' },
-    body: JSON.stringify({ stage: values.stage, decision: values.decision, ...(reason ? { reason } : {}), signature }),
+  const body = await serverJson<{ leafIndex: number; case: { review: { state: string } } }>(`${server}/v1/cases/${code}/reviews`, {
+    token,
+    body: { stage: values.stage, decision: values.decision, ...(reason ? { reason } : {}), signature },
   });
-  const body = (await response.json()) as { leafIndex?: number; case?: { review: { state: string } }; error?: { code: string; message: string } };
-  if (!response.ok) throw new Error(`HTTP ${response.status} ${body.error?.code}: ${body.error?.message}`);
-  console.log(JSON.stringify({ caseCode: code, stage: values.stage, decision: values.decision, leafIndex: body.leafIndex, review: body.case?.review.state }));
+  console.log(JSON.stringify({ caseCode: code, stage: values.stage, decision: values.decision, leafIndex: body.leafIndex, review: body.case.review.state }));
   return EXIT.ok;
 }
