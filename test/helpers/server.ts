@@ -50,6 +50,8 @@ export interface UploadOptions {
   reprDigest?: string;
   contentType?: string;
   headers?: Record<string, string>;
+  /** Aborts the request (a client's own timeout). */
+  signal?: AbortSignal;
 }
 
 export const sampleMetadata = (overrides: Record<string, unknown> = {}) => ({
@@ -73,18 +75,31 @@ export async function upload(url: string, body: Uint8Array | AsyncIterable<Uint8
     headers,
     body: isBytes ? body : (body as any),
     ...(isBytes ? {} : { duplex: 'half' }),
+    ...(options.signal ? { signal: options.signal } : {}),
   } as RequestInit);
   return { status: response.status, body: await response.json(), headers: response.headers };
 }
 
+/** Longest a test waits for one JSON request: a hung server fails the test naming the request, not by mocha's timeout. */
+const REQUEST_TIMEOUT_MS = 45_000;
+
+async function boundedFetch(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS), ...init });
+  } catch (error) {
+    if ((error as Error).name === 'TimeoutError') throw new Error(`${init.method ?? 'GET'} ${url} got no answer within ${REQUEST_TIMEOUT_MS} ms`);
+    throw error;
+  }
+}
+
 export async function getJson(url: string, token?: string, init: RequestInit = {}): Promise<{ status: number; body: any; headers: Headers }> {
-  const response = await fetch(url, { ...init, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.headers as Record<string, string>) } });
+  const response = await boundedFetch(url, { ...init, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.headers as Record<string, string>) } });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
 }
 
 export async function postJson(url: string, body: unknown, token?: string): Promise<{ status: number; body: any }> {
-  const response = await fetch(url, {
+  const response = await boundedFetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify(body),

@@ -1,11 +1,13 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../server/core/errors';
 import type { ChainAnchor } from '../../server/ports';
 import { getJson, makeDataDir, postJson, startTestServer, trickle, upload, waitForAnchored, type TestServer } from '../helpers/server';
 import { spawnServe } from '../helpers/cli';
+import { until, within } from '../helpers/deadline';
+import { peekPidFile } from '../../server/adapters/chain/anvil-pid-file';
 
 /** Fault injection: a chain adapter that fails like an unreachable RPC while `down` is set. */
 function outageSwitch() {
@@ -25,6 +27,17 @@ function outageSwitch() {
       },
     });
   return { state, wrap };
+}
+
+/** Kills the anvil named by a data directory's pid file, if any. */
+function endOrphanedAnvil(dataDir: string): void {
+  const recorded = peekPidFile(join(dataDir, 'chain', 'anvil.pid'));
+  if (!recorded) return;
+  try {
+    process.kill(recorded.pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
 }
 
 // These tests count log leaves, one per upload: the media pipeline (which logs its own
@@ -107,24 +120,32 @@ describe('resilience', function () {
   describe('when the service is killed with SIGKILL during an upload', () => {
     it('leaves no half record, keeps the finished ones, and restarts cleanly (taking over the orphaned chain)', async () => {
       const dataDir = makeDataDir();
-      const { child, url } = await spawnServe(dataDir, { CUSTOS_MEDIA: 'off' });
-      const token = require('node:fs').readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
+      const { child, url } = await within(60_000, 'custos serve starts', spawnServe(dataDir, { CUSTOS_MEDIA: 'off' }));
+      const token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
       let server: TestServer | undefined;
       try {
-        const finished = (await upload(url, randomBytes(100_000), { token })).body;
+        const finished = (await within(20_000, 'a first upload completes', upload(url, randomBytes(100_000), { token }))).body;
         expect(finished.id).to.match(/^ev_/);
 
         const slow = trickle(200, 256 * 1024, 20);
-        const interrupted = upload(url, slow.body, { token }).then(
-          () => 'completed',
-          () => 'failed',
-        );
-        while (slow.sent() < 12) await new Promise((r) => setTimeout(r, 10));
+        // A client's own timeout: once the server is dead, the upload must end one way or another.
+        const clientGivesUp = new AbortController();
+        let settled = false;
+        const interrupted = upload(url, slow.body, { token, signal: clientGivesUp.signal })
+          .then(
+            () => 'completed',
+            () => 'failed',
+          )
+          .finally(() => (settled = true));
+        await until(20_000, 'the slow upload is under way', () => slow.sent() >= 12 || settled);
+        expect(settled, 'the slow upload ended before the kill').to.equal(false);
         child.kill('SIGKILL');
+        await within(10_000, 'the killed service exits', new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once('exit', resolve))));
+        const giveUp = setTimeout(() => clientGivesUp.abort(), 15_000);
         expect(await interrupted).to.equal('failed');
-        await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
+        clearTimeout(giveUp);
 
-        server = await startTestServer({ dataDir, config: NO_MEDIA });
+        server = await within(60_000, 'the service restarts on the same directory', startTestServer({ dataDir, config: NO_MEDIA }));
         const head = (await getJson(`${server.url}/v1/log/head`)).body;
         expect(head.treeSize).to.equal(1);
         const { evidence } = server.custos.components;
@@ -138,8 +159,9 @@ describe('resilience', function () {
         const next = (await upload(server.url, randomBytes(1000), { token: server.adminToken })).body;
         await waitForAnchored(server.url, next.id, server.adminToken);
       } finally {
-        if (child.exitCode === null) child.kill('SIGKILL');
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
         if (server) await server.stop();
+        else endOrphanedAnvil(dataDir); // the killed service's anvil outlives it; a failed restart must not leak it
         rmSync(dataDir, { recursive: true, force: true });
       }
     });
