@@ -65,6 +65,8 @@ export interface Config {
   /** Longest wait between anchoring retries while the chain is failing. */
   anchorMaxBackoffMs: number;
   maxUploadBytes: number;
+  /** Free disk space kept in reserve: an upload that would leave less is refused (507 STORAGE_FULL); 0 turns the check off. */
+  minFreeBytes: number;
   /** An unfinished resumable (tus) upload is deleted this long after its creation or last PATCH. */
   uploadExpiryMs: number;
   maxMetadataBytes: number;
@@ -93,6 +95,7 @@ export const ENV = {
   anchorIntervalMs: 'CUSTOS_ANCHOR_INTERVAL_MS',
   anchorMaxBackoffMs: 'CUSTOS_ANCHOR_MAX_BACKOFF_MS',
   maxUploadBytes: 'CUSTOS_MAX_UPLOAD_BYTES',
+  minFreeBytes: 'CUSTOS_MIN_FREE_BYTES',
   uploadExpiryMs: 'CUSTOS_UPLOAD_EXPIRY_MS',
   maxMetadataBytes: 'CUSTOS_MAX_METADATA_BYTES',
   maxJsonBodyBytes: 'CUSTOS_MAX_JSON_BODY_BYTES',
@@ -219,6 +222,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     anchorIntervalMs: int(ENV.anchorIntervalMs, 2000, 50, 86_400_000),
     anchorMaxBackoffMs: int(ENV.anchorMaxBackoffMs, 60_000, 100, 86_400_000),
     maxUploadBytes: int(ENV.maxUploadBytes, 64 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
+    minFreeBytes: int(ENV.minFreeBytes, 512 * 1024 ** 2, 0, Number.MAX_SAFE_INTEGER),
     uploadExpiryMs: int(ENV.uploadExpiryMs, 24 * 3_600_000, 1000, 30 * 86_400_000),
     maxMetadataBytes: int(ENV.maxMetadataBytes, 16 * 1024, 256, 1024 * 1024),
     maxJsonBodyBytes: int(ENV.maxJsonBodyBytes, 1024 * 1024, 1024, 64 * 1024 * 1024),

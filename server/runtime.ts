@@ -2,7 +2,8 @@
  * Wires the service once: data directory, SQLite, the embedded (or configured)
  * IPFS store and chain, the anchorer, and the Koa app. Tests call startCustos
  * with a temporary data directory and the real embedded parts; a faulty chain
- * can be injected with `wrapChain` to simulate an outage.
+ * can be injected with `wrapChain` to simulate an outage, a faulty content
+ * store with `wrapContent` to simulate a full disk.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -53,12 +54,16 @@ import { createMediaJobs, enqueueProbe } from './services/media/media-jobs';
 import { createIngest } from './services/ingest';
 import { createProofs } from './services/proofs';
 import { createApp } from './http/app';
+import { createStorageReserve } from './services/storage-reserve';
+import { freeBytes } from './adapters/disk/free-space';
 import type { AppComponents } from './http/components';
 
 export interface StartOptions {
   logger?: Logger;
   /** Test hook: wrap the real chain adapter, e.g. to simulate an outage. */
   wrapChain?: (chain: ChainAnchor) => ChainAnchor;
+  /** Test hook: wrap the real content store, e.g. to simulate a full disk. */
+  wrapContent?: (content: ContentStore) => ContentStore;
 }
 
 export interface Custos {
@@ -108,9 +113,10 @@ export async function startCustos(config: Readonly<Config>, options: StartOption
     const tokens = new TokenStore(db);
     ensureAdminToken(tokens, paths.adminToken, logger);
 
-    const content: ContentStore = await createUnixfsStore({ directory: paths.ipfs });
-    closers.push(() => content.close());
-    await content.cleanStaging();
+    const store = await createUnixfsStore({ directory: paths.ipfs });
+    closers.push(() => store.close());
+    await store.cleanStaging();
+    const content: ContentStore = options.wrapContent ? options.wrapContent(store) : store;
 
     const log = new LogStore(db);
     const anchors = new AnchorStore(db);
@@ -205,6 +211,7 @@ export async function startCustos(config: Readonly<Config>, options: StartOption
       mediaTool,
       jobRunner: runner,
       uploads,
+      storage: createStorageReserve({ dataDir: config.dataDir, minFreeBytes: config.minFreeBytes, freeBytes }),
       devices,
       deviceRegistry: createDeviceRegistry({ db, log, devices }),
       cases,

@@ -85,6 +85,7 @@ export type ErrorCode =
   | 'MEDIA_TOOL_UNAVAILABLE'
   | 'MEDIA_TOOL_FAILED'
   | 'MEDIA_TOOL_TIMEOUT'
+  | 'STORAGE_FULL'
   | 'INTERNAL';
 
 export interface AppErrorOptions {

@@ -29,6 +29,7 @@ import type { Anchorer } from '../services/anchorer';
 import type { Ingest } from '../services/ingest';
 import type { BuildProofBundle } from '../services/proofs';
 import type { Logger } from '../logger';
+import type { StorageReserve } from '../services/storage-reserve';
 
 export interface AppComponents {
   config: Readonly<Config>;
@@ -63,6 +64,8 @@ export interface AppComponents {
   recordingService: Recordings;
   /** Resumable (tus) uploads in flight, under <dataDir>/uploads. */
   uploads: UploadStore;
+  /** Free disk space: admission of uploads, and /healthz. */
+  storage: StorageReserve;
   ingest: Ingest;
   buildProofBundle: BuildProofBundle;
   logger: Logger;

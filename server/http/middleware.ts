@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import { AppError, isAppError } from '../core/errors';
+import { storageFullFrom } from '../core/storage-full';
 import { HTTP_STATUS } from './error-status';
 import { describeError, type Logger } from '../logger';
 
@@ -32,6 +33,8 @@ export function requestContext(logger: Logger) {
 }
 
 function toAppError(error: unknown): AppError {
+  const full = storageFullFrom(error);
+  if (full) return full;
   if (isAppError(error)) {
     // Internal details (paths, causes) stay in the log, not in the answer.
     return error.code === 'INTERNAL' ? new AppError('INTERNAL', 'internal error') : error;

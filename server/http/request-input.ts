@@ -12,9 +12,14 @@ export function queryInteger(ctx: Context, name: string, fallback?: number): num
   return Number(raw);
 }
 
+/** The body's declared Content-Length; 0 when it has none (chunked). */
+export function declaredLength(ctx: Context): number {
+  return Number(ctx.get('Content-Length') || 0);
+}
+
 /** Refuses a body whose declared Content-Length is over `limit` before any of it is read. */
 export function assertDeclaredLength(ctx: Context, limit: number, message: string): void {
-  const declared = Number(ctx.get('Content-Length') || 0);
+  const declared = declaredLength(ctx);
   if (declared > limit) throw new AppError('PAYLOAD_TOO_LARGE', message, { details: { limit } });
 }
 

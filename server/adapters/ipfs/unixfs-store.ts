@@ -20,6 +20,7 @@ import type { FsBlockstore } from 'blockstore-fs' with { 'resolution-mode': 'imp
 import type { ShardingStrategy } from 'blockstore-fs/sharding' with { 'resolution-mode': 'import' };
 import type { CID } from 'multiformats/cid' with { 'resolution-mode': 'import' };
 import { AppError, isAppError } from '../../core/errors';
+import { storageFullFrom } from '../../core/storage-full';
 import type { ByteRange, ContentStore, StagedContent } from '../../ports';
 import { UNIXFS_PROFILE_NAME, UNIXFS_V1_2025 } from './unixfs-profile';
 import { StagingWriter, adoptBlockFile, forEachLimited, fsyncPath } from './staging-area';
@@ -143,7 +144,7 @@ class UnixfsStore implements ContentStore {
       await this.removeStaging(id, writer.root);
       // The caller's own error (e.g. the client aborted the upload) goes back unchanged.
       if (input.failed(error) || isAppError(error)) throw error;
-      throw new AppError('CONTENT_UNAVAILABLE', 'could not stage the content', { cause: error });
+      throw storageFullFrom(error) ?? new AppError('CONTENT_UNAVAILABLE', 'could not stage the content', { cause: error });
     }
   }
 

@@ -5,7 +5,7 @@ import { AppError } from '../../core/errors';
 import { parseEvidenceMetadata } from '../../core/evidence-metadata';
 import { requirePermission } from '../auth';
 import { parseReprDigest } from '../../core/repr-digest';
-import { assertDeclaredLength, readJsonBody } from '../request-input';
+import { assertDeclaredLength, declaredLength, readJsonBody } from '../request-input';
 import { sendStored } from '../send-stored';
 import { custodyHistory, logContentRead, logProofRead, requirePurpose } from '../custody-read';
 import { toEvidenceView, type EvidenceView } from '../../services/evidence-view';
@@ -43,6 +43,7 @@ export function evidenceRoutes(c: AppComponents): Router {
     const declaredSha256 = parseReprDigest(ctx.get('Repr-Digest'));
     const deviceSignature = ctx.get('Custos-Device-Signature').trim() || undefined;
     assertDeclaredLength(ctx, c.config.maxUploadBytes, `recordings larger than ${c.config.maxUploadBytes} bytes are refused`);
+    await c.storage.assertRoomFor(declaredLength(ctx), 'this recording');
     const { evidence, created } = await c.ingest({
       body: ctx.req,
       metadata,

@@ -1,4 +1,4 @@
-/** GET /healthz — database, IPFS and chain status; tells a verifier which chain and contract to check. */
+/** GET /healthz — database, IPFS, free disk space and chain status; tells a verifier which chain and contract to check. */
 import { Router } from '@koa/router';
 import { describeError } from '../../logger';
 import { nullableAnchorView } from './log';
@@ -19,7 +19,8 @@ export function healthRoutes(c: AppComponents): Router {
     const ipfs = { ok: true, profile: c.content.profile };
     const anchorer = c.anchorer.status();
     const chain = await probeChain(c);
-    const ok = database.ok && ipfs.ok && chain.ok && anchorer.fork === undefined;
+    const storage = await c.storage.status().catch((error: unknown) => ({ ok: false, ...describeError(error) }));
+    const ok = database.ok && ipfs.ok && storage.ok && chain.ok && anchorer.fork === undefined;
     // Media is reported, not required: evidence is taken and anchored without it (probes wait).
     const tool = c.mediaTool?.info;
     const media = !c.config.media.enabled
@@ -32,6 +33,7 @@ export function healthRoutes(c: AppComponents): Router {
       status: ok ? 'ok' : 'degraded',
       database,
       ipfs,
+      storage,
       media,
       chain: {
         ...chain,

@@ -19,7 +19,7 @@ import { parseReprDigest } from '../../core/repr-digest';
 import { RECORDING_ID, type RecordingSealedEvent, type RecordingStartedEvent, type SegmentRecordedEvent } from '../../core/recording-events';
 import { keyId } from '../../core/device-signature';
 import { requirePermission } from '../auth';
-import { assertDeclaredLength, readJsonBody } from '../request-input';
+import { assertDeclaredLength, declaredLength, readJsonBody } from '../request-input';
 import { sendStored } from '../send-stored';
 import { logContentRead, logProofRead, requirePurpose } from '../custody-read';
 import { anchorView } from '../../services/evidence-view';
@@ -67,6 +67,7 @@ export function recordingRoutes(c: AppComponents): Router {
     const prev = ctx.get('Custos-Segment-Prev').trim();
     if (prev !== 'none' && !HEX32.test(prev)) throw new AppError('BAD_REQUEST', 'Custos-Segment-Prev is the previous segment’s SHA-256 (hex), or "none" for the first');
     assertDeclaredLength(ctx, c.config.maxUploadBytes, `segments larger than ${c.config.maxUploadBytes} bytes are refused`);
+    await c.storage.assertRoomFor(declaredLength(ctx), 'this segment');
     const { segment, created } = await c.recordingService.addSegment({
       recordingId: id,
       sequence: Number(ctx.params.sequence),

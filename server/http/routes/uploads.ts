@@ -119,6 +119,8 @@ export function uploadRoutes(c: AppComponents): Router {
       throw new AppError('METADATA_TOO_LARGE', `Upload-Metadata is limited to ${maxMetadataHeader} characters`, { details: { maxMetadataBytes: c.config.maxMetadataBytes } });
     }
     const fields = parseUploadEvidenceFields(parseUploadMetadata(raw));
+    // Twice the length: the received part and its import into the blockstore coexist until the import ends.
+    await c.storage.assertRoomFor(2 * length, 'this upload (its part file and its imported copy)');
     // The device signature is checked now, not after the last byte: a refused recorder sends nothing.
     checkDeviceSignature(c.devices, c.config.requireDeviceSignatureFor, { ...fields, uploader: ctx.state.actor as Actor });
     const record = await c.uploads.create({ ...fields, length, uploadMetadata: raw, creator: ctx.state.actor as Actor });
