@@ -39,7 +39,7 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
 export function spawnServe(dataDir: string, env: Record<string, string> = {}, options: { processGroup?: boolean } = {}): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', dataDir], {
-      env: { ...process.env, CUSTOS_ANVIL_PORT: '0', CUSTOS_ANCHOR_INTERVAL_MS: '150', CUSTOS_LOG_LEVEL: 'warn', CUSTOS_AUDIT_SCHEDULE: 'off', CUSTOS_AUDIT_SAMPLE_SCHEDULE: 'off', ...env },
+      env: { ...process.env, CUSTOS_ANVIL_PORT: '0', CUSTOS_ANCHOR_INTERVAL_MS: '150', CUSTOS_LOG_LEVEL: 'warn', CUSTOS_AUDIT_SCHEDULE: 'off', CUSTOS_AUDIT_SAMPLE_SCHEDULE: 'off', CUSTOS_MIN_FREE_BYTES: '1048576', ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
       detached: options.processGroup ?? false,
     });

@@ -27,6 +27,8 @@ export async function startTestServer(options: { dataDir?: string; config?: Conf
     anchorIntervalMs: 150,
     anchorMaxBackoffMs: 1000,
     logLevel: (process.env.CUSTOS_TEST_LOG_LEVEL as 'debug' | undefined) ?? 'silent',
+    // A small reserve: the suite must not depend on the CI machine having 512 MiB free (test/http/storage.test.ts covers the check).
+    minFreeBytes: 1024 * 1024,
     ...options.config,
     chain: { embeddedPort: 0, rpcTimeoutMs: 5000, ...options.config?.chain },
     // No scheduled audit may append its event in the middle of a test.

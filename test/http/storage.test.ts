@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { loadConfig } from '../../server/config';
 import type { ContentStore } from '../../server/ports';
 import { getJson, reprDigestOf, sampleMetadata, startTestServer, upload, type TestServer } from '../helpers/server';
 
@@ -78,7 +79,7 @@ describe('free disk space', () => {
             .join(','),
         },
       });
-      const body = await res.json();
+      const body = (await res.json()) as any;
       expect(res.status).to.equal(507);
       expect(body.error.code).to.equal('STORAGE_FULL');
       expect(body.error.details.neededBytes).to.equal(2 * length);
@@ -93,7 +94,7 @@ describe('free disk space', () => {
         body: bytes,
       });
       expect(res.status).to.equal(507);
-      expect((await res.json()).error.code).to.equal('STORAGE_FULL');
+      expect(((await res.json()) as any).error.code).to.equal('STORAGE_FULL');
     });
 
     it('reports the storage as not ok in /healthz (503 degraded)', async () => {
@@ -105,17 +106,23 @@ describe('free disk space', () => {
     });
   });
 
-  describe('with the default reserve', () => {
+  it('keeps 512 MiB free by default; CUSTOS_MIN_FREE_BYTES changes it', () => {
+    expect(loadConfig({}).minFreeBytes).to.equal(512 * 1024 * 1024);
+    expect(loadConfig({ CUSTOS_MIN_FREE_BYTES: '0' }).minFreeBytes).to.equal(0);
+    expect(() => loadConfig({ CUSTOS_MIN_FREE_BYTES: '-1' })).to.throw(/CUSTOS_MIN_FREE_BYTES/);
+  });
+
+  describe('with a reserve the disk meets', () => {
     let server: TestServer;
     before(async () => {
-      server = await startTestServer({ config: NO_MEDIA });
+      server = await startTestServer({ config: { ...NO_MEDIA, minFreeBytes: 1024 * 1024 } });
     });
     after(async () => server.stop({ remove: true }));
 
     it('reports the free space in /healthz and accepts uploads', async () => {
       const health = await getJson(`${server.url}/healthz`);
       expect(health.body.storage.ok).to.equal(true);
-      expect(health.body.storage.minFreeBytes).to.equal(512 * 1024 * 1024);
+      expect(health.body.storage.minFreeBytes).to.equal(1024 * 1024);
       expect(health.body.storage.freeBytes).to.be.greaterThan(health.body.storage.minFreeBytes);
       const res = await upload(server.url, randomBytes(1000), { token: server.adminToken });
       expect(res.status).to.equal(201);
