@@ -195,6 +195,11 @@ export async function startCustos(config: Readonly<Config>, options: StartOption
     const sweepFailed = (error: unknown) => logger.warn('sweeping expired uploads failed', { component: 'uploads', ...describeError(error) });
     closers.push(uploads.startSweeping(Math.min(config.uploadExpiryMs, 10 * 60_000), sweepFailed));
 
+    const storage = createStorageReserve({ dataDir: config.dataDir, minFreeBytes: config.minFreeBytes, freeBytes });
+    const space = await storage.status();
+    // Said at start, not only at the first refused upload: an operator starting the service can act on it now.
+    if (!space.ok) logger.warn('free disk space is below the reserve: uploads will be refused (507 STORAGE_FULL)', { component: 'storage', ...space, dataDir: config.dataDir });
+
     const base: Omit<AppComponents, 'casePackages' | 'audits' | 'auditor'> = {
       config,
       db,
@@ -211,7 +216,7 @@ export async function startCustos(config: Readonly<Config>, options: StartOption
       mediaTool,
       jobRunner: runner,
       uploads,
-      storage: createStorageReserve({ dataDir: config.dataDir, minFreeBytes: config.minFreeBytes, freeBytes }),
+      storage,
       devices,
       deviceRegistry: createDeviceRegistry({ db, log, devices }),
       cases,

@@ -4,6 +4,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { loadConfig } from '../../server/config';
+import { createLogger } from '../../server/logger';
 import type { ContentStore } from '../../server/ports';
 import { getJson, reprDigestOf, sampleMetadata, startTestServer, upload, type TestServer } from '../helpers/server';
 
@@ -48,11 +49,20 @@ function uploadAskingFirst(url: string, token: string, size: number): Promise<{ 
 describe('free disk space', () => {
   describe('when the data directory has less free space than the reserve', () => {
     let server: TestServer;
+    const logged: any[] = [];
     before(async () => {
       // A reserve no disk can meet: the real statfs answer is always below it.
-      server = await startTestServer({ config: { ...NO_MEDIA, minFreeBytes: Number.MAX_SAFE_INTEGER } });
+      const logger = createLogger('warn', {}, (line) => logged.push(JSON.parse(line)));
+      server = await startTestServer({ config: { ...NO_MEDIA, minFreeBytes: Number.MAX_SAFE_INTEGER }, start: { logger } });
     });
     after(async () => server.stop({ remove: true }));
+
+    it('warns at start-up, with the figures', () => {
+      const warning = logged.find((entry) => entry.component === 'storage');
+      expect(warning?.level).to.equal('warn');
+      expect(warning.message).to.match(/below the reserve: uploads will be refused/);
+      expect(warning.freeBytes).to.be.a('number').lessThan(warning.minFreeBytes);
+    });
 
     it('refuses an upload with 507 STORAGE_FULL before asking for its body, and keeps nothing', async () => {
       const refused = await uploadAskingFirst(server.url, server.adminToken, 2 * 1024 * 1024);
