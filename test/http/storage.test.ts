@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../server/config';
 import { createLogger } from '../../server/logger';
 import type { ContentStore } from '../../server/ports';
-import { getJson, reprDigestOf, sampleMetadata, startTestServer, upload, type TestServer } from '../helpers/server';
+import { getJson, reprDigestOf, sampleMetadata, sha256Hex, startTestServer, upload, type TestServer } from '../helpers/server';
 
 const NO_MEDIA = { media: { enabled: false } };
 
@@ -84,9 +84,7 @@ describe('free disk space', () => {
           authorization: `Bearer ${server.adminToken}`,
           'tus-resumable': '1.0.0',
           'upload-length': String(length),
-          'upload-metadata': Object.entries(sampleMetadata())
-            .map(([key, value]) => `${key} ${Buffer.from(String(value)).toString('base64')}`)
-            .join(','),
+          'upload-metadata': tusMetadataHeader(),
         },
       });
       const body = (await res.json()) as any;
@@ -169,6 +167,33 @@ describe('free disk space', () => {
       expect(retried.status).to.equal(201);
       expect(retried.body.size).to.equal(bytes.length);
     });
+
+    it('keeps a resumable upload whose import hit the full disk: a retry of the final PATCH imports it, nothing sent twice but that chunk', async () => {
+      fault.armed = true;
+      const bytes = randomBytes(2 * 1024 * 1024);
+      const half = bytes.length / 2;
+      const tus = (method: string, path: string, headers: Record<string, string>, body?: Uint8Array) =>
+        fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${server.adminToken}`, 'tus-resumable': '1.0.0', ...headers }, body });
+      const created = await tus('POST', '/v1/uploads', { 'upload-length': String(bytes.length), 'upload-metadata': tusMetadataHeader() });
+      expect(created.status).to.equal(201);
+      const path = created.headers.get('location')!;
+      const chunk = (offset: number) => tus('PATCH', path, { 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream' }, bytes.subarray(offset, offset + half));
+      expect((await chunk(0)).status).to.equal(204);
+
+      const full = await chunk(half);
+      expect(full.status).to.equal(507);
+      expect(((await full.json()) as any).error.code).to.equal('STORAGE_FULL');
+      const kept = await tus('HEAD', path, {});
+      expect(kept.status).to.equal(200);
+      expect(kept.headers.get('upload-offset')).to.equal(String(half));
+      expect(server.custos.components.evidence.bySha256(sha256Hex(bytes))).to.equal(null);
+
+      fault.armed = false;
+      const retried = await chunk(half);
+      expect(retried.status).to.equal(204);
+      const evidenceId = retried.headers.get('custos-evidence-id');
+      expect(server.custos.components.evidence.byId(evidenceId!)?.sha256).to.equal(sha256Hex(bytes));
+    });
   });
 });
 
@@ -179,4 +204,11 @@ async function* failAfter(source: AsyncIterable<Uint8Array>, limit: number): Asy
     if (passed > limit) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28 });
     yield chunk;
   }
+}
+
+/** The sample metadata as tus Upload-Metadata (key base64(value), comma-separated). */
+function tusMetadataHeader(): string {
+  return Object.entries(sampleMetadata())
+    .map(([key, value]) => `${key} ${Buffer.from(String(value)).toString('base64')}`)
+    .join(',');
 }

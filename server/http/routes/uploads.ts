@@ -7,7 +7,9 @@
  */
 import { Router } from '@koa/router';
 import type { Context, Next } from 'koa';
-import { AppError } from '../../core/errors';
+import { AppError, isAppError } from '../../core/errors';
+import { storageFullFrom } from '../../core/storage-full';
+import { HTTP_STATUS } from '../error-status';
 import { checkDeviceSignature } from '../../services/devices';
 import type { Actor } from '../../core/events';
 import {
@@ -73,7 +75,12 @@ export function uploadRoutes(c: AppComponents): Router {
     }
   };
 
-  /** The last byte arrived: the same ingest as POST /v1/evidence. A refusal (e.g. DIGEST_MISMATCH) ends the upload. */
+  /**
+   * The last byte arrived: the same ingest as POST /v1/evidence. A refusal of
+   * the upload itself (4xx, e.g. DIGEST_MISMATCH) ends it. The server's own
+   * trouble (5xx, e.g. STORAGE_FULL) keeps it: a retry of the final PATCH
+   * imports it again, instead of the device sending gigabytes anew.
+   */
   const finish = async (record: UploadRecord): Promise<UploadRecord> => {
     let result;
     try {
@@ -86,7 +93,7 @@ export function uploadRoutes(c: AppComponents): Router {
         uploader: record.creator,
       });
     } catch (error) {
-      await c.uploads.remove(record.id);
+      if (refusesTheUpload(error)) await c.uploads.remove(record.id);
       throw error;
     }
     // Identical bytes already evidence (created: false) is success too: the upload points to that record.
@@ -186,4 +193,10 @@ export function uploadRoutes(c: AppComponents): Router {
   });
 
   return router;
+}
+
+/** An error that says the upload's bytes or metadata are unacceptable (4xx), as opposed to the server failing (5xx). */
+function refusesTheUpload(error: unknown): boolean {
+  if (storageFullFrom(error)) return false;
+  return isAppError(error) && HTTP_STATUS[error.code] < 500;
 }
