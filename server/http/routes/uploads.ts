@@ -8,7 +8,6 @@
 import { Router } from '@koa/router';
 import type { Context, Next } from 'koa';
 import { AppError, isAppError } from '../../core/errors';
-import { storageFullFrom } from '../../core/storage-full';
 import { HTTP_STATUS } from '../error-status';
 import { checkDeviceSignature } from '../../services/devices';
 import type { Actor } from '../../core/events';
@@ -197,6 +196,5 @@ export function uploadRoutes(c: AppComponents): Router {
 
 /** An error that says the upload's bytes or metadata are unacceptable (4xx), as opposed to the server failing (5xx). */
 function refusesTheUpload(error: unknown): boolean {
-  if (storageFullFrom(error)) return false;
   return isAppError(error) && HTTP_STATUS[error.code] < 500;
 }
