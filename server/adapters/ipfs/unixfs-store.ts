@@ -5,7 +5,7 @@
  * Layout under `directory`:
  *   blocks/        committed blocks, a blockstore-fs FsBlockstore (default layout,
  *                  so any FsBlockstore, e.g. a Helia node's, can open it)
- *   staging/<id>/  one per put(), same layout, until commit() or discard()
+ *   staging/<id>/  one flat directory of block files per put(), until commit() or discard()
  *   pins/<cid>     one empty file per pinned CID
  *
  * Invariants: nothing in staging is visible to get()/has(); commit() adds
@@ -30,7 +30,7 @@ import { BlockHasher } from './block-hasher';
 import { buildBalancedFile, loadDagModules } from './balanced-file-dag';
 import { emptyLeaf, rawLeaves } from './raw-leaves';
 import { readAhead } from './read-ahead';
-import { BlockPool, regroup } from './block-pool';
+import { BlockPool, SharedBlockCache, regroup } from './block-pool';
 
 export interface UnixfsStoreOptions {
   directory: string;
@@ -52,6 +52,8 @@ const READ_AHEAD_BYTES = 4 * 1024 * 1024;
 const MAX_QUEUED_WRITES = 8;
 /** 1 MiB buffers one put() may hold: enough for every stage above to be full at once. */
 const POOLED_BLOCKS = 24;
+/** 1 MiB buffers kept for the next put() once one has ended. */
+const IDLE_BLOCKS = POOLED_BLOCKS;
 /** Raw leaves (1 MiB each) read ahead of the consumer by get(). */
 const READ_AHEAD_BLOCKS = 8;
 const BLOCK_READ_CONCURRENCY = 4;
@@ -107,6 +109,7 @@ class UnixfsStore implements ContentStore {
   /** Staging directories of puts not yet committed or discarded; cleanStaging() spares them. */
   private readonly active = new Set<string>();
   private readonly hasher = new BlockHasher();
+  private readonly blockBuffers = new SharedBlockCache(UNIXFS_V1_2025.chunkSize, IDLE_BLOCKS);
   private closed = false;
 
   constructor(
@@ -120,14 +123,14 @@ class UnixfsStore implements ContentStore {
   async put(source: AsyncIterable<Uint8Array>): Promise<StagedContent> {
     this.assertOpen();
     const id = randomUUID();
-    const pool = new BlockPool(UNIXFS_V1_2025.chunkSize, POOLED_BLOCKS);
+    const pool = new BlockPool(this.blockBuffers, POOLED_BLOCKS);
     const writer = new StagingWriter(join(this.paths.staging, id), this.layout, MAX_QUEUED_WRITES, (bytes) => pool.release(bytes));
     const input = measure(readAhead(source, READ_AHEAD_BYTES));
     const hashing = this.hasher.openStream();
     this.active.add(id);
     try {
       const { dag } = this.modules;
-      const leaves = rawLeaves(dag, regroup(input.stream, pool), hashing, pool, writer.put);
+      const leaves = rawLeaves(dag, regroup(input.stream, pool), hashing, writer.put);
       const root = await buildBalancedFile(dag, leaves, writer.put, {
         maxChildren: UNIXFS_V1_2025.maxChildrenPerNode,
         emptyLeaf: () => emptyLeaf(dag, writer.put),
@@ -145,6 +148,8 @@ class UnixfsStore implements ContentStore {
       // The caller's own error (e.g. the client aborted the upload) goes back unchanged.
       if (input.failed(error) || isAppError(error)) throw error;
       throw storageFullFrom(error) ?? new AppError('CONTENT_UNAVAILABLE', 'could not stage the content', { cause: error });
+    } finally {
+      pool.close();
     }
   }
 
@@ -240,11 +245,12 @@ class UnixfsStore implements ContentStore {
       if (!writer.files.has(rootPath)) throw new AppError('INTERNAL', `staged root block ${root} is missing`);
       const others = files.filter((path) => path !== rootPath);
       const sync = this.options.fsyncOnCommit === true;
-      if (sync) await forEachLimited(files, COMMIT_CONCURRENCY, (path) => fsyncPath(join(stagingDir, path)));
-      await forEachLimited(others, COMMIT_CONCURRENCY, (path) => adoptBlockFile(stagingDir, this.paths.blocks, path));
+      const adopt = (path: string) => adoptBlockFile(writer.stagedPath(path), join(this.paths.blocks, path));
+      if (sync) await forEachLimited(files, COMMIT_CONCURRENCY, (path) => fsyncPath(writer.stagedPath(path)));
+      await forEachLimited(others, COMMIT_CONCURRENCY, adopt);
       // Every other block is named in blocks/ (durably if sync) before the root appears.
       if (sync) await this.fsyncBlockDirs(others);
-      await adoptBlockFile(stagingDir, this.paths.blocks, rootPath);
+      await adopt(rootPath);
       if (sync) await this.fsyncBlockDirs([rootPath]);
     } catch (error) {
       if (isAppError(error)) throw error;
