@@ -25,6 +25,18 @@ describe('BlockHasher (hashing worker)', function () {
     expect(Buffer.from(await stream.finish()).toString('hex')).to.equal(whole.digest('hex'));
   });
 
+  it('reads a block in a SharedArrayBuffer in place: gives the same view back, hashes it and the stream', async () => {
+    const shared = new Uint8Array(new SharedArrayBuffer(1 << 20));
+    shared.set(randomBytes(1 << 20));
+    const block = shared.subarray(0, 700_000);
+    const stream = hasher.openStream();
+    const { digest, bytes } = await stream.hashBlock(block);
+    expect(bytes).to.equal(block);
+    expect(block.byteLength).to.equal(700_000); // not detached
+    expect(Buffer.from(digest).toString('hex')).to.equal(createHash('sha256').update(block).digest('hex'));
+    expect(Buffer.from(await stream.finish()).toString('hex')).to.equal(createHash('sha256').update(block).digest('hex'));
+  });
+
   it('an empty stream hashes to the SHA-256 of nothing', async () => {
     expect(Buffer.from(await hasher.openStream().finish()).toString('hex')).to.equal(createHash('sha256').digest('hex'));
   });

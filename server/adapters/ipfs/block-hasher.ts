@@ -27,7 +27,8 @@ parentPort.on('message', (m) => {
     file.hash.update(m.bytes);
     file.blocks += 1;
     const digest = createHash('sha256').update(m.bytes).digest();
-    parentPort.postMessage({ id: m.id, digest, bytes: m.bytes }, [m.bytes.buffer]);
+    if (m.shared) parentPort.postMessage({ id: m.id, digest });
+    else parentPort.postMessage({ id: m.id, digest, bytes: m.bytes }, [m.bytes.buffer]);
   } else if (m.op === 'fold') {
     let file = streams.get(m.stream);
     if (!file) { file = { hash: createHash('sha256'), blocks: 0 }; streams.set(m.stream, file); }
@@ -56,7 +57,7 @@ interface Pending {
 }
 
 type Request =
-  | { op: 'block'; stream: number; bytes: Uint8Array }
+  | { op: 'block'; stream: number; bytes: Uint8Array; shared: boolean }
   | { op: 'fold'; stream: number; bytes: Uint8Array }
   | { op: 'finish'; stream: number; blocks: number }
   | { op: 'drop'; stream: number };
@@ -85,7 +86,7 @@ export class BlockHasher {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       try {
-        if (message.op === 'block' || message.op === 'fold') worker.postMessage({ ...message, id }, [message.bytes.buffer as ArrayBuffer]);
+        if ((message.op === 'block' && !message.shared) || message.op === 'fold') worker.postMessage({ ...message, id }, [message.bytes.buffer as ArrayBuffer]);
         else worker.postMessage({ ...message, id });
       } catch (error) {
         this.pending.delete(id);
@@ -133,16 +134,18 @@ export class HashStream {
   ) {}
 
   /**
-   * SHA-256 of one block, also folded into the stream's hash. The block's
-   * whole buffer travels to the worker: it comes back, under a new
-   * ArrayBuffer identity, as `bytes` (same offset and length).
+   * SHA-256 of one block, also folded into the stream's hash. A block in a
+   * SharedArrayBuffer is read in place and `bytes` is the block itself; any
+   * other block's whole buffer travels to the worker and comes back, under a
+   * new ArrayBuffer identity, as `bytes` (same offset and length).
    */
   async hashBlock(block: Uint8Array): Promise<{ digest: Uint8Array; bytes: Uint8Array }> {
     // A block that arrives after the put failed is not sent: the worker would keep state for it.
     if (this.dropped) throw new AppError('CONTENT_UNAVAILABLE', 'this hash stream was dropped');
     this.blocks += 1;
-    const { digest, bytes } = await this.hasher.request({ op: 'block', stream: this.id, bytes: block });
-    return { digest, bytes: bytes! };
+    const shared = block.buffer instanceof SharedArrayBuffer;
+    const { digest, bytes } = await this.hasher.request({ op: 'block', stream: this.id, bytes: block, shared });
+    return { digest, bytes: shared ? block : bytes! };
   }
 
   /**

@@ -6,15 +6,14 @@
 import { createHash } from 'node:crypto';
 import { cidOf, type DagChild, type DagModules, type PutBlock } from './balanced-file-dag';
 import type { HashStream } from './block-hasher';
-import type { BlockPool } from './block-pool';
 import { readAhead } from './read-ahead';
 import { RAW_CODEC } from './verified-reader';
 
 /** Blocks submitted to the worker ahead of the one being stored, so that hashing and writing overlap. */
 const HASH_AHEAD_BLOCKS = 4;
 
-export async function* rawLeaves(modules: DagModules, blocks: AsyncIterable<Uint8Array>, stream: HashStream, pool: BlockPool, put: PutBlock): AsyncGenerator<DagChild> {
-  for await (const { size, hashed } of readAhead(submit(blocks, stream, pool), HASH_AHEAD_BLOCKS, () => 1)) {
+export async function* rawLeaves(modules: DagModules, blocks: AsyncIterable<Uint8Array>, stream: HashStream, put: PutBlock): AsyncGenerator<DagChild> {
+  for await (const { size, hashed } of readAhead(submit(blocks, stream), HASH_AHEAD_BLOCKS, () => 1)) {
     const { digest, bytes } = await hashed;
     const cid = cidOf(modules, RAW_CODEC, digest);
     await put(cid, bytes);
@@ -32,13 +31,10 @@ export async function emptyLeaf(modules: DagModules, put: PutBlock): Promise<Dag
 }
 
 /** Submits each block, in file order, to the hashing worker. */
-async function* submit(blocks: AsyncIterable<Uint8Array>, stream: HashStream, pool: BlockPool) {
+async function* submit(blocks: AsyncIterable<Uint8Array>, stream: HashStream) {
   for await (const block of blocks) {
-    const size = BigInt(block.byteLength); // read before the block is transferred to the worker
-    const hashed = stream.hashBlock(block).then((result) => {
-      pool.adopt(result.bytes); // back from the worker under a new identity
-      return result;
-    });
+    const size = BigInt(block.byteLength); // read first: a block not in shared memory is transferred to the worker
+    const hashed = stream.hashBlock(block);
     hashed.catch(() => undefined); // awaited by the consumer; this only keeps an abandoned one from being "unhandled"
     yield { size, hashed };
   }
