@@ -1,5 +1,6 @@
 import { loadConfig } from '../../config';
 import { serve } from '../../runtime';
+import { tuneHeapForStreaming } from '../../heap-tuning';
 import { parseCommandArgs, parsePort } from '../args';
 
 export const SERVE_HELP = `Usage: custos serve [--port N] [--host H] [--data-dir DIR]
@@ -28,6 +29,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
   };
   const config = loadConfig(process.env, overrides);
+  tuneHeapForStreaming();
   const running = await serve(config);
   console.error(`custos listening on ${running.url} (data: ${config.dataDir}; admin token: ${running.custos.adminTokenFile})`);
   await new Promise<void>((resolve) => {
