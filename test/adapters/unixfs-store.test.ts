@@ -209,6 +209,25 @@ describe('adapters/ipfs/unixfs-store', () => {
       });
     }
 
+    it('fails over a missing leaf without leaving any read as an unhandled rejection (which would end the service)', async () => {
+      const chunks = Array.from({ length: 12 }, () => randomBytes(MiB));
+      const staged = await store.put(streamOf(Buffer.concat(chunks)));
+      await staged.commit();
+      const { leafPath } = await sharding();
+      // Missing leaves behind the first, so that they fail while an earlier read is awaited.
+      for (const chunk of chunks.slice(1)) await unlink(join(directory, 'blocks', await leafPath(chunk)));
+      const unhandled: unknown[] = [];
+      const record = (reason: unknown) => unhandled.push(reason);
+      process.on('unhandledRejection', record);
+      try {
+        expectCode(await rejectionOf(store.digest(staged.cid)), 'CONTENT_UNAVAILABLE');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      } finally {
+        process.off('unhandledRejection', record);
+      }
+      expect(unhandled).to.deep.equal([]);
+    });
+
     it('reports a missing leaf and a corrupt dag-pb node as CONTENT_UNAVAILABLE, and a changed leaf as another SHA-256', async () => {
       const bytes = randomBytes(3 * 1024 * 1024 + 5);
       const staged = await store.put(streamOf(bytes));

@@ -36,7 +36,11 @@ export async function* fileChunks(modules: DagModules, blocks: string, layout: S
   const read = (piece: Piece) => ('data' in piece ? Promise.resolve(piece.data) : readLeafForFileHash(blocks, layout, piece.leaf));
   try {
     for await (const piece of pieces(modules, blocks, layout, root)) {
-      ahead.push(read(piece));
+      const reading = read(piece);
+      // A read that fails while an earlier one is awaited must not count as an
+      // unhandled rejection (which ends the process): it is reported when its turn comes.
+      reading.catch(() => undefined);
+      ahead.push(reading);
       if (ahead.length >= concurrency) yield await ahead.shift()!;
     }
     while (ahead.length > 0) yield await ahead.shift()!;

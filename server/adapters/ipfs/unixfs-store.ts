@@ -192,7 +192,9 @@ class UnixfsStore implements ContentStore {
         size += length;
         // Transfer the chunk's memory to the worker when it owns all of it; copy otherwise.
         const owned = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength ? chunk : new Uint8Array(chunk);
-        inFlight.push(stream.fold(owned));
+        const folding = stream.fold(owned);
+        folding.catch(() => undefined); // reported in order, below; meanwhile not an unhandled rejection
+        inFlight.push(folding);
         if (inFlight.length >= HASH_IN_FLIGHT) await inFlight.shift();
         await onChunk?.(length);
       }
