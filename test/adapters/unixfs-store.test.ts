@@ -529,16 +529,6 @@ describe('adapters/ipfs/unixfs-store', () => {
       expectCode((await readUntilFailure(staged.cid)).error, 'CONTENT_UNAVAILABLE');
     });
 
-    it('mends a damaged block when the same bytes are committed again', async () => {
-      const { leafPath } = await sharding();
-      await flipByte(await leafPath(chunks[1]), 77);
-      expectCode((await readUntilFailure(cid)).error, 'CONTENT_UNAVAILABLE');
-      const again = await store.put(streamOf(data));
-      expect(again.cid).to.equal(cid);
-      await again.commit();
-      expectSameBytes(await collect(store.get(cid)), data);
-    });
-
     it('rejects with CONTENT_UNAVAILABLE when a leaf is missing', async () => {
       const { leafPath } = await sharding();
       await unlink(join(directory, 'blocks', await leafPath(chunks[2])));

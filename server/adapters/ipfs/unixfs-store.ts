@@ -9,9 +9,8 @@
  *   pins/<cid>     one empty file per pinned CID
  *
  * Invariants: nothing in staging is visible to get()/has(); commit() adds
- * blocks to blocks/ but never deletes one (other content may share it), and
- * replaces one only by a file of the same bytes (hashed as they were staged);
- * the root block is added last, so has(cid) implies every block is there.
+ * blocks to blocks/ but never deletes or replaces one (other content may share
+ * it); the root block is added last, so has(cid) implies every block is there.
  * Every block read is checked against its CID.
  */
 import { randomUUID } from 'node:crypto';
@@ -41,8 +40,8 @@ export interface UnixfsStoreOptions {
    * default: the disks we run on take ~350 MB/s synced (`dd conv=fsync`),
    * which would cap ingest below its target; see scripts/bench-content-store.ts.
    * Without it, a power loss can leave a committed block truncated: reads
-   * detect that (CONTENT_UNAVAILABLE), and a later commit of the same block
-   * replaces the damaged file with its own copy.
+   * detect that (CONTENT_UNAVAILABLE), but a later commit of the same block
+   * keeps the damaged file, since it never replaces an existing one.
    */
   fsyncOnCommit?: boolean;
 }
