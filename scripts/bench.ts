@@ -14,7 +14,7 @@
  * CUSTOS_BENCH_VERIFY_REQUESTS (default 1 000). Results also go to bench-results/latest.json.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { randomFillSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,12 +74,18 @@ function settleWrites(): void {
   execFileSync('sync');
 }
 
-/** Makes the file's content new (its first 8 bytes), so that each upload is a new recording, not a duplicate. */
+/**
+ * Makes the file a new recording: 8 new bytes at the start of every 1 MiB
+ * block (the UnixFS chunk size). Changing only the first block left the other
+ * 1023 blocks already stored by the previous run: their commit was a no-op and
+ * their staged copies freed inodes, which is not what a new recording costs.
+ */
 function renewFile(path: string, run: number): void {
   const fd = openSync(path, 'r+');
-  const head = Buffer.alloc(8);
-  head.writeBigUInt64BE(BigInt(Date.now()) * 1000n + BigInt(run));
-  writeSync(fd, head, 0, 8, 0);
+  const { size } = fstatSync(fd);
+  const stamp = Buffer.alloc(8);
+  stamp.writeBigUInt64BE(BigInt(Date.now()) * 1000n + BigInt(run));
+  for (let offset = 0; offset < size; offset += 1024 * 1024) writeSync(fd, stamp, 0, Math.min(8, size - offset), offset);
   closeSync(fd);
 }
 
