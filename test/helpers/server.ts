@@ -2,11 +2,11 @@
  * Starts the real service (embedded anvil, IPFS blockstore and SQLite) in a
  * temporary data directory on a free port, for black-box HTTP tests.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type ConfigOverrides } from '../../server/config';
 import { serve, type RunningServer, type StartOptions } from '../../server/runtime';
+import { scratchDir } from './scratch';
 
 export interface TestServer extends RunningServer {
   dataDir: string;
@@ -16,7 +16,7 @@ export interface TestServer extends RunningServer {
 }
 
 export function makeDataDir(prefix = 'custos-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return scratchDir(prefix);
 }
 
 export async function startTestServer(options: { dataDir?: string; config?: ConfigOverrides; start?: StartOptions } = {}): Promise<TestServer> {

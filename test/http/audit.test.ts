@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase, type Db } from '../../server/adapters/db/database';
 import { deployCustosLog } from '../../server/adapters/chain/deploy';
@@ -14,6 +13,7 @@ import { createLogger } from '../../server/logger';
 import { makeSampleMedia } from '../../scripts/sample-media';
 import { JsonRpcProvider, Wallet, toQuantity } from 'ethers';
 import { getJson, postJson, startTestServer, upload, type TestServer } from '../helpers/server';
+import { scratchDir } from '../helpers/scratch';
 
 /**
  * The tamper matrix: each fault is injected into the real data directory of a
@@ -56,7 +56,7 @@ describe('integrity audits: the tamper matrix', function () {
 
   before(async () => {
     server = await startTestServer();
-    work = mkdtempSync(join(tmpdir(), 'custos-audit-'));
+    work = scratchDir('custos-audit-');
     const media = await makeSampleMedia(undefined, join(work, 'media'));
     const put = async (key: 'a' | 'clip' | 'c', bytes: Buffer, type = 'application/octet-stream') => {
       const body = (await upload(server.url, bytes, { token: server.adminToken, contentType: type })).body;

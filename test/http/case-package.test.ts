@@ -1,14 +1,14 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createWriteStream, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { openZip, zipStream, type ZipInput } from '../../server/adapters/package/zip';
 import { runCli } from '../helpers/cli';
 import { getJson, postJson, sampleMetadata, startTestServer, upload, waitForAnchored, type TestServer } from '../helpers/server';
+import { scratchDir } from '../helpers/scratch';
 
 const run = promisify(execFile);
 const hasPdftotext = existsSync('/usr/bin/pdftotext');
@@ -42,7 +42,7 @@ describe('case-file package: ZIP with manifest, proofs, certificate; verified of
 
   before(async () => {
     server = await startTestServer({ config: { media: { enabled: false } } });
-    work = mkdtempSync(join(tmpdir(), 'custos-package-'));
+    work = scratchDir('custos-package-');
     officer = server.custos.components.tokens.create('张三', 'officer', new Date(), { unit: '110105000', certificate: 'ZF-11010500421' }).secret;
     code = (await postJson(`${server.url}/v1/cases`, { actionType: '02', title: '无证经营 unlicensed street trading' }, officer)).body.code;
     for (const [i, fileName] of ['执法记录仪-现场.mp4', 'interview.m4a'].entries()) {

@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Wallet } from 'ethers';
 import { createEthersChainAnchor } from '../../server/adapters/chain/ethers-chain-anchor';
@@ -9,6 +8,7 @@ import { signStatement } from '../../server/adapters/chain/notary-signature';
 import { NOTARIZATION_VERSION } from '../../server/core/notarization';
 import { runCli } from '../helpers/cli';
 import { getJson, postJson, startTestServer, upload, waitForAnchored, type TestServer } from '../helpers/server';
+import { scratchDir } from '../helpers/scratch';
 
 describe('notarization: notary cosigns anchored heads and certifies evidence with its own key', function () {
   this.timeout(120_000);
@@ -23,7 +23,7 @@ describe('notarization: notary cosigns anchored heads and certifies evidence wit
 
   before(async () => {
     server = await startTestServer({ config: { media: { enabled: false } } });
-    work = mkdtempSync(join(tmpdir(), 'custos-notary-'));
+    work = scratchDir('custos-notary-');
     keyFile = join(work, 'notary.key');
     notaryToken = server.custos.components.tokens.create('北京市长安公证处', 'notary').secret;
     const info = await server.custos.components.chain.info();

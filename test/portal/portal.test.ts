@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { makeSampleMedia } from '../../scripts/sample-media';
 import { unzipSync, zipSync } from 'fflate';
 import { getJson, postJson, startTestServer, upload, waitForAnchored, type TestServer } from '../helpers/server';
+import { scratchDir } from '../helpers/scratch';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
@@ -143,7 +143,7 @@ describe('verification portal in a real headless Chromium', function () {
     before(async function () {
       this.timeout(180_000);
       mediaServer = await startTestServer();
-      const media = await makeSampleMedia(undefined, mkdtempSync(join(tmpdir(), 'custos-portal-media-')));
+      const media = await makeSampleMedia(undefined, scratchDir('custos-portal-media-'));
       officer = mediaServer.custos.components.tokens.create('张三', 'officer', new Date(), { unit: '110105000', certificate: 'ZF-11010500421' }).secret;
       clipId = (await upload(mediaServer.url, readFileSync(media.mp4), { token: officer, contentType: 'video/mp4' })).body.id;
       code = (await postJson(`${mediaServer.url}/v1/cases`, { actionType: '01', title: '现场检查 site inspection' }, officer)).body.code;
