@@ -10,9 +10,9 @@
  *
  * Why flat: sharding staging too meant ~650 directories created and removed
  * per GiB. On a filesystem without a journal (our VMs' ext4) every inode
- * allocation then skips the inodes deleted in the last 30 s, one inode-table
- * lookup each (ext4's recently_deleted()), and the next upload paid for the
- * last one's directories: ~15 % of ingest CPU in `perf`.
+ * allocation skips the inodes deleted in the last minute (five, while their
+ * inode table block is dirty), one lookup each (ext4's recently_deleted()),
+ * so each upload paid for the last one's directories: ~15 % of ingest CPU.
  *
  * Why not an FsBlockstore for staging: its put() writes a temp file and
  * renames it (atomicity nobody needs here, since nothing reads a staging area
@@ -121,8 +121,9 @@ export class StagingWriter {
  * with the same bytes that is costly: ext4 (auto_da_alloc) starts writeback
  * of a file renamed over another at once, and frees the old inode. Tried:
  * re-uploading a GiB whose blocks were mostly stored already took 4.3–4.8 s
- * instead of 2.3–2.7 s. The staging name is removed with its directory afterwards. On filesystems
- * without hard links we fall back to check-then-rename; the race there can
+ * instead of 2.3–2.7 s. The staging name is removed with its directory
+ * afterwards. On filesystems without hard links we fall back to
+ * check-then-rename; the race there can
  * only replace a block with identical bytes. The target's shard directory
  * usually exists already: it is made only when the first link finds none.
  */
