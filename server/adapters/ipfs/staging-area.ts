@@ -123,9 +123,9 @@ export class StagingWriter {
  * re-uploading a GiB whose blocks were mostly stored already took 4.3–4.8 s
  * instead of 2.3–2.7 s. The staging name is removed with its directory
  * afterwards. On filesystems without hard links we fall back to
- * check-then-rename; the race there can
- * only replace a block with identical bytes. The target's shard directory
- * usually exists already: it is made only when the first link finds none.
+ * check-then-rename; the race there can only replace a block with identical
+ * bytes. The target's shard directory usually exists already: it is made only
+ * when the first link finds none.
  */
 export async function adoptBlockFile(source: string, target: string): Promise<void> {
   try {
